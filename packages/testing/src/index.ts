@@ -1,0 +1,9 @@
+/** Test helpers shared by every package: a real Typesense server and free loopback ports. */
+export { freePort } from './free-port.ts';
+export {
+  startTypesense,
+  findTypesenseBinary,
+  typesenseAvailable,
+  waitForTypesense,
+  type TypesenseServer,
+} from './typesense-server.ts';
