@@ -1,0 +1,44 @@
+import { createApp, type ApiKey } from '@fountain/kit';
+import type { GatewayDeps } from './deps.ts';
+import { seedRoutes } from './routes/seed.ts';
+import { collectionRoutes } from './routes/collections.ts';
+import { documentRoutes } from './routes/documents.ts';
+import { searchRoutes } from './routes/search.ts';
+import { aliasRoutes } from './routes/aliases.ts';
+import type { Logger } from 'pino';
+
+/** What buildApp needs besides the deps: who may call, and how to log. */
+export interface GatewayAppOptions {
+  keys: ApiKey[];
+  logger?: Logger | false;
+  bodyLimit?: number;
+}
+
+/**
+ * Builds the Search Gateway: the seeds' endpoints plus a Typesense-compatible subset, behind API keys
+ * with scopes. Never listens and never reads the environment (server.ts does both).
+ */
+export async function buildApp(deps: GatewayDeps, opts: GatewayAppOptions) {
+  const app = await createApp({
+    name: 'search-gateway',
+    version: '0.1.0',
+    logger: opts.logger ?? false,
+    ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
+    keys: opts.keys,
+    health: () => ({ status: 'healthy' }),
+    ready: async () => ({ [`search_backend_${deps.backend.kind}`]: await deps.backend.health() }),
+    openapi: {
+      title: 'Search Gateway (Typesense Client Microservice)',
+      description:
+        'The only holder of the Typesense admin key. Authenticates services by API key, scopes each key to ' +
+        'collections and actions, and serves the seeds\' endpoints plus a Typesense-compatible API from ' +
+        'a real Typesense or the embedded engine.',
+    },
+  });
+  await app.register(seedRoutes, { deps });
+  await app.register(collectionRoutes, { deps });
+  await app.register(documentRoutes, { deps });
+  await app.register(searchRoutes, { deps });
+  await app.register(aliasRoutes, { deps });
+  return app;
+}

@@ -1,0 +1,176 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AppError, authorize } from '@fountain/kit';
+import type { WriteAction } from '@fountain/search';
+import { safeFilter } from '../domain/filters.ts';
+import type { GatewayDeps } from '../deps.ts';
+import { Name, JsonObject } from './common.ts';
+
+const CollectionParams = Type.Object({ collection: Name });
+const DocParams = Type.Object({ collection: Name, id: Name });
+const Action = Type.Union([Type.Literal('create'), Type.Literal('upsert'), Type.Literal('update'), Type.Literal('emplace')]);
+const DirtyValues = Type.Union([
+  Type.Literal('coerce_or_reject'),
+  Type.Literal('coerce_or_drop'),
+  Type.Literal('drop'),
+  Type.Literal('reject'),
+]);
+
+/**
+ * The scope each write action needs. `emplace` may create as well as update, so it needs the same
+ * right as `upsert`.
+ */
+const ACTION_SCOPE: Record<WriteAction, string> = {
+  create: 'documents:create',
+  upsert: 'documents:upsert',
+  update: 'documents:update',
+  emplace: 'documents:upsert',
+};
+
+const TEXT = 'text/plain; charset=utf-8';
+
+/** Typesense's document API: single writes, get, delete, delete by filter, JSONL import and export. */
+export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
+  const tags = ['Documents'];
+
+  app.post(
+    '/collections/:collection/documents',
+    {
+      schema: {
+        summary: 'Index one document (action=create by default, or upsert, update, emplace)',
+        tags,
+        params: CollectionParams,
+        querystring: Type.Object({ action: Type.Optional(Action), dirty_values: Type.Optional(DirtyValues) }, { additionalProperties: false }),
+        body: JsonObject,
+        response: { 201: JsonObject, 200: JsonObject },
+      },
+    },
+    async (req, reply) => {
+      const action = req.query.action ?? 'create';
+      authorize(req, ACTION_SCOPE[action], req.params.collection);
+      checkId(req.body.id, action === 'update');
+      const doc = await deps.backend.writeDocument(req.params.collection, req.body, action);
+      // Typesense answers 201 for a create and 200 for the other actions.
+      return reply.code(action === 'create' ? 201 : 200).send(doc);
+    },
+  );
+
+  app.post(
+    '/collections/:collection/documents/import',
+    {
+      bodyLimit: deps.maxImportBytes,
+      schema: {
+        summary: 'Import JSONL; one result line per document, in order',
+        description: 'Always 200 when the request itself is valid, as in Typesense: per-document failures are result lines.',
+        tags,
+        params: CollectionParams,
+        querystring: Type.Object(
+          {
+            action: Type.Optional(Action),
+            dirty_values: Type.Optional(DirtyValues),
+            batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+            return_id: Type.Optional(Type.Boolean()),
+            return_doc: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req, reply) => {
+      const action = req.query.action ?? 'create';
+      authorize(req, 'documents:import', req.params.collection);
+      if (action !== 'create') authorize(req, ACTION_SCOPE[action], req.params.collection);
+      const body = req.body;
+      if (typeof body !== 'string') {
+        throw new AppError('VALIDATION_ERROR', 'The import body must be JSONL (Content-Type: text/plain or application/x-ndjson), one document per line.');
+      }
+      if (body.trim() === '') throw new AppError('VALIDATION_ERROR', 'The request body was empty.');
+      const out = await deps.backend.importDocuments(req.params.collection, body, req.query);
+      return reply.type(TEXT).send(out);
+    },
+  );
+
+  app.get(
+    '/collections/:collection/documents/export',
+    {
+      schema: {
+        summary: 'Export every document as JSONL',
+        tags,
+        params: CollectionParams,
+        querystring: Type.Object(
+          {
+            filter_by: Type.Optional(Type.String()),
+            include_fields: Type.Optional(Type.String()),
+            exclude_fields: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req, reply) => {
+      authorize(req, 'documents:export', req.params.collection);
+      const { filter_by, ...rest } = req.query;
+      const filter = filter_by ? await safeFilter(deps, req.params.collection, filter_by) : undefined;
+      const out = await deps.backend.exportDocuments(req.params.collection, { ...rest, ...(filter ? { filter_by: filter } : {}) });
+      return reply.type(TEXT).send(out);
+    },
+  );
+
+  app.delete(
+    '/collections/:collection/documents',
+    {
+      schema: {
+        summary: 'Delete the documents matching filter_by',
+        tags,
+        params: CollectionParams,
+        querystring: Type.Object(
+          { filter_by: Type.String({ minLength: 1 }), batch_size: Type.Optional(Type.Integer({ minimum: 1 })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      authorize(req, 'documents:delete', req.params.collection);
+      const filter = await safeFilter(deps, req.params.collection, req.query.filter_by);
+      return deps.backend.deleteByFilter(req.params.collection, filter);
+    },
+  );
+
+  app.get('/collections/:collection/documents/:id', { schema: { summary: 'Retrieve a document', tags, params: DocParams } }, async (req) => {
+    authorize(req, 'documents:get', req.params.collection);
+    return deps.backend.getDocument(req.params.collection, req.params.id);
+  });
+
+  app.patch(
+    '/collections/:collection/documents/:id',
+    {
+      schema: {
+        summary: 'Update fields of a document',
+        tags,
+        params: DocParams,
+        querystring: Type.Object({ dirty_values: Type.Optional(DirtyValues) }, { additionalProperties: false }),
+        body: JsonObject,
+      },
+    },
+    async (req) => {
+      authorize(req, 'documents:update', req.params.collection);
+      if (req.body.id !== undefined && req.body.id !== req.params.id) {
+        throw new AppError('VALIDATION_ERROR', 'The id in the body does not match the id in the path.', { details: { field: 'id' } });
+      }
+      return deps.backend.writeDocument(req.params.collection, { ...req.body, id: req.params.id }, 'update');
+    },
+  );
+
+  app.delete('/collections/:collection/documents/:id', { schema: { summary: 'Delete a document', tags, params: DocParams } }, async (req) => {
+    authorize(req, 'documents:delete', req.params.collection);
+    return deps.backend.deleteDocument(req.params.collection, req.params.id);
+  });
+};
+
+/** Typesense 0.24.1 only accepts string ids; say so at the edge with the field named. */
+function checkId(id: unknown, required: boolean): void {
+  if (id === undefined && !required) return;
+  if (typeof id !== 'string' || id === '') {
+    throw new AppError('VALIDATION_ERROR', "Document's `id` field should be a string.", { details: { field: 'id' } });
+  }
+}

@@ -1,0 +1,83 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AppError, authorize } from '@fountain/kit';
+import { validateSearchParams, type SearchParams, type SearchResult } from '@fountain/search';
+import type { GatewayDeps } from '../deps.ts';
+import { Name } from './common.ts';
+
+/** Typesense's default `limit_multi_searches`. */
+const MAX_SEARCHES = 50;
+
+type Params = SearchParams & { collection?: string };
+
+/** Typesense's search API: `GET .../documents/search` and `POST /multi_search`. */
+export const searchRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
+  const tags = ['Search'];
+
+  /** Validates one search against the live schema; the filter is replaced by its safe rendering. */
+  const prepare = async (collection: string, params: SearchParams): Promise<SearchParams> =>
+    validateSearchParams(params, await deps.schemas.get(collection)).params;
+
+  app.get(
+    '/collections/:collection/documents/search',
+    {
+      schema: {
+        summary: 'Search a collection (Typesense parameters, validated before they reach the engine)',
+        tags,
+        params: Type.Object({ collection: Name }),
+        querystring: Type.Record(Type.String(), Type.String()),
+      },
+    },
+    async (req) => {
+      authorize(req, 'documents:search', req.params.collection);
+      const params = await prepare(req.params.collection, req.query);
+      return deps.backend.search(req.params.collection, params);
+    },
+  );
+
+  app.post(
+    '/multi_search',
+    {
+      schema: {
+        summary: 'Several searches in one request; each fails or succeeds on its own',
+        tags,
+        querystring: Type.Record(Type.String(), Type.String()),
+        body: Type.Object(
+          { searches: Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: MAX_SEARCHES }) },
+          { additionalProperties: true },
+        ),
+      },
+    },
+    async (req) => {
+      const common = req.query as Params;
+      const searches = req.body.searches as Params[];
+      // Scope is checked for every search before any runs: one forbidden collection fails the request.
+      const collections = searches.map((s, i) => {
+        const name = s.collection ?? common.collection;
+        if (typeof name !== 'string' || name === '') {
+          throw new AppError('VALIDATION_ERROR', `searches[${i}]: \`collection\` is required (in the search or the query string).`, {
+            details: { field: `searches[${i}].collection` },
+          });
+        }
+        authorize(req, 'documents:search', name);
+        return name;
+      });
+      const results: Array<SearchResult | { code: number; error: string }> = await Promise.all(
+        searches.map(async (s, i) => {
+          const collection = collections[i] as string;
+          const { collection: _c, ...own } = s;
+          const { collection: _cc, ...shared } = common;
+          try {
+            const params = await prepare(collection, { ...shared, ...own });
+            return await deps.backend.search(collection, params);
+          } catch (err) {
+            // Like Typesense: a bad search is reported in its own slot, the others still answer.
+            if (err instanceof AppError && err.status < 500) return { code: err.status, error: err.message };
+            throw err;
+          }
+        }),
+      );
+      return { results };
+    },
+  );
+};
