@@ -7,3 +7,4 @@ export {
   waitForTypesense,
   type TypesenseServer,
 } from './typesense-server.ts';
+export { startService, REPO_ROOT, type ServiceProcess } from './service-process.ts';
