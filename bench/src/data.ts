@@ -1,0 +1,62 @@
+/** Deterministic synthetic documents and small statistics helpers shared by the benchmarks. */
+import type { CollectionSchema } from '@fountain/search';
+
+/** Words the documents are made of; queries pick from the same list. */
+export const WORDS = [
+  'dragon', 'castle', 'river', 'forest', 'winter', 'summer', 'shadow', 'light', 'storm', 'harbor',
+  'mountain', 'desert', 'island', 'garden', 'mirror', 'letter', 'journey', 'secret', 'promise', 'voyage',
+  'captain', 'princess', 'soldier', 'painter', 'doctor', 'teacher', 'sailor', 'farmer', 'poet', 'thief',
+  'ancient', 'silver', 'golden', 'hidden', 'broken', 'quiet', 'burning', 'frozen', 'distant', 'wild',
+] as const;
+const GENRES = ['drama', 'comedy', 'fantasy', 'mystery', 'romance', 'horror', 'scifi', 'western'] as const;
+
+/** The benchmark collection's fields (name is set per use). */
+export const BENCH_SCHEMA: Omit<CollectionSchema, 'name'> = {
+  fields: [
+    { name: 'title', type: 'string' },
+    { name: 'body', type: 'string' },
+    { name: 'genre', type: 'string', facet: true },
+    { name: 'year', type: 'int32' },
+    { name: 'rating', type: 'float' },
+  ],
+  default_sorting_field: 'year',
+};
+
+/** A small seeded PRNG (mulberry32), so every run indexes the same documents. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` documents as JSONL lines, ids `0..n-1`. */
+export function makeDocs(n: number, seed: number): string[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const words = (k: number) => Array.from({ length: k }, () => pick(WORDS)).join(' ');
+  const out: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = JSON.stringify({
+      id: String(i),
+      title: words(3),
+      body: words(20),
+      genre: pick(GENRES),
+      year: 1950 + Math.floor(r() * 75),
+      rating: Math.round(r() * 100) / 10,
+    });
+  }
+  return out;
+}
+
+/** The p-th percentile (nearest rank) of a list of numbers. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx] as number;
+}

@@ -1,0 +1,166 @@
+/**
+ * Search Gateway benchmark (issue: gateway >= 0.85x direct search throughput, >= 0.9x direct import
+ * throughput, embedded search p99 < 10 ms on 100k documents). Everything is measured in the same run,
+ * on the same machine, and reported as ratios; it prints one JSON line and never fails on timing.
+ *
+ *   npm run bench:gateway            # full run
+ *   npm run bench:gateway -- --quick # under 60 s
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { startService, startTypesense } from '@fountain/testing';
+import { createEmbeddedBackend } from '@fountain/search';
+import { makeDocs, BENCH_SCHEMA, percentile, WORDS } from './data.ts';
+
+const quick = process.argv.includes('--quick');
+const cfg = quick
+  ? { searchSeconds: 4, docs: 5_000, importDocs: 20_000, importBatch: 2_000, embeddedDocs: 100_000, embeddedQueries: 500 }
+  : { searchSeconds: 15, docs: 20_000, importDocs: 100_000, importBatch: 5_000, embeddedDocs: 100_000, embeddedQueries: 3_000 };
+const CONNECTIONS = 16;
+const SERVICE_KEY = 'bench-service-key-0123456789';
+
+interface Target {
+  url: string;
+  key: string;
+}
+
+async function importAll(t: Target, collection: string, docs: string[], batch: number): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < docs.length; i += batch) {
+    const res = await fetch(`${t.url}/collections/${collection}/documents/import?action=upsert`, {
+      method: 'POST',
+      headers: { 'X-TYPESENSE-API-KEY': t.key, 'Content-Type': 'text/plain' },
+      body: docs.slice(i, i + batch).join('\n'),
+    });
+    const text = await res.text();
+    if (!res.ok || text.includes('"success":false')) throw new Error(`import failed: ${res.status} ${text.slice(0, 300)}`);
+  }
+  return docs.length / ((performance.now() - started) / 1000);
+}
+
+async function createCollection(t: Target, name: string): Promise<void> {
+  const res = await fetch(`${t.url}/collections`, {
+    method: 'POST',
+    headers: { 'X-TYPESENSE-API-KEY': t.key, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ...BENCH_SCHEMA, name }),
+  });
+  if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${await res.text()}`);
+}
+
+async function searchLoad(t: Target, collection: string, seconds: number) {
+  // A rotating set of realistic queries: a word, a filter and a sort, facets on one field.
+  const requests = WORDS.slice(0, 32).map((w) => ({
+    method: 'GET' as const,
+    path:
+      `/collections/${collection}/documents/search?q=${w}&query_by=title,body` +
+      `&filter_by=${encodeURIComponent('year:>2000')}&sort_by=rating:desc&facet_by=genre&per_page=10`,
+  }));
+  const result = await autocannon({
+    url: t.url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { 'X-TYPESENSE-API-KEY': t.key },
+    requests,
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`search load: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+async function embeddedP99(): Promise<{ p50: number; p99: number; loadSeconds: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-embedded-'));
+  const backend = await createEmbeddedBackend({ dataDir: dir });
+  try {
+    await backend.createCollection({ ...BENCH_SCHEMA, name: 'bench' });
+    const started = performance.now();
+    const docs = makeDocs(cfg.embeddedDocs, 7);
+    for (let i = 0; i < docs.length; i += 10_000) {
+      await backend.importDocuments('bench', docs.slice(i, i + 10_000).join('\n'), { action: 'upsert' });
+    }
+    const loadSeconds = (performance.now() - started) / 1000;
+    const times: number[] = [];
+    for (let i = 0; i < cfg.embeddedQueries; i++) {
+      const w = WORDS[i % WORDS.length] as string;
+      const t0 = performance.now();
+      await backend.search('bench', {
+        q: w,
+        query_by: 'title,body',
+        filter_by: 'year:>2000',
+        sort_by: 'rating:desc',
+        facet_by: 'genre',
+        per_page: 10,
+      });
+      times.push(performance.now() - t0);
+    }
+    return { p50: percentile(times, 50), p99: percentile(times, 99), loadSeconds };
+  } finally {
+    await backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const ts = await startTypesense();
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
+  const gw = await startService({
+    entry: 'services/search-gateway/src/server.ts',
+    env: {
+      NODE_ENV: 'production',
+      TYPESENSE_HOST: ts.host,
+      TYPESENSE_PORT: String(ts.port),
+      TYPESENSE_API_KEY: ts.apiKey,
+      TYPESENSE_SERVICE_API_KEY: SERVICE_KEY,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const direct: Target = { url: ts.url, key: ts.apiKey };
+  const gateway: Target = { url: gw.url, key: SERVICE_KEY };
+  try {
+    // Import: the same documents into two fresh collections, alternating order to share warm-up.
+    const docs = makeDocs(cfg.importDocs, 1);
+    await createCollection(direct, 'imp_direct');
+    await createCollection(gateway, 'imp_gateway');
+    const importGateway = await importAll(gateway, 'imp_gateway', docs, cfg.importBatch);
+    const importDirect = await importAll(direct, 'imp_direct', docs, cfg.importBatch);
+
+    // Search: one collection, loaded once, searched directly and through the gateway.
+    await createCollection(direct, 'search_bench');
+    await importAll(direct, 'search_bench', makeDocs(cfg.docs, 2), cfg.importBatch);
+    await searchLoad(direct, 'search_bench', 1); // warm-up
+    await searchLoad(gateway, 'search_bench', 1);
+    const sDirect = await searchLoad(direct, 'search_bench', cfg.searchSeconds);
+    const sGateway = await searchLoad(gateway, 'search_bench', cfg.searchSeconds);
+
+    const emb = await embeddedP99();
+    const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
+    console.log(
+      JSON.stringify({
+        bench: 'gateway',
+        quick,
+        search_ratio: round(sGateway.rps / sDirect.rps),
+        search_rps_direct: round(sDirect.rps, 1),
+        search_rps_gateway: round(sGateway.rps, 1),
+        search_p50_ms_direct: sDirect.p50,
+        search_p99_ms_direct: sDirect.p99,
+        search_p50_ms_gateway: sGateway.p50,
+        search_p99_ms_gateway: sGateway.p99,
+        import_ratio: round(importGateway / importDirect),
+        import_docs_per_s_direct: Math.round(importDirect),
+        import_docs_per_s_gateway: Math.round(importGateway),
+        embedded_docs: cfg.embeddedDocs,
+        embedded_p50_ms: round(emb.p50),
+        embedded_p99_ms: round(emb.p99),
+        embedded_load_s: round(emb.loadSeconds, 1),
+        connections: CONNECTIONS,
+      }),
+    );
+  } finally {
+    await gw.stop();
+    await ts.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
