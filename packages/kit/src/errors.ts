@@ -3,6 +3,7 @@
  * DESIGN.md. Each code has exactly one HTTP status; the error handler plugin writes the envelope
  * `{errorCode, message, details}`.
  */
+import { Type } from 'typebox';
 
 /** The closed list of error codes. */
 export const ERROR_CODES = [
@@ -103,3 +104,18 @@ export function codeForStatus(status: number): ErrorCode {
   if (status >= 400 && status < 500) return 'VALIDATION_ERROR';
   return 'INTERNAL_SERVER_ERROR';
 }
+
+/**
+ * The envelope as a TypeBox schema, for route `response` declarations so `/docs` shows error bodies.
+ *
+ * @example
+ *   schema: { response: { 200: Hit, 400: ErrorEnvelopeSchema, 404: ErrorEnvelopeSchema } }
+ */
+export const ErrorEnvelopeSchema = Type.Object(
+  {
+    errorCode: Type.Union(ERROR_CODES.map((code) => Type.Literal(code))),
+    message: Type.String({ description: 'Human-readable; names the offending field for validation errors.' }),
+    details: Type.Unknown({ description: 'Structured context, e.g. `[{path, message}]` for validation errors; may be null.' }),
+  },
+  { title: 'ErrorEnvelope', description: 'The error body of every failed request.' },
+);

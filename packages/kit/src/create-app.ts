@@ -1,0 +1,135 @@
+/**
+ * createApp: a Fastify instance with every piece of shared plumbing registered (request ids, logger,
+ * error envelope, auth, health/ready/metrics, OpenAPI docs), ready for a service's routes. It never
+ * listens and never reads process.env; `server.ts` does both.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AjvCompiler, type BuildCompilerFromPool } from '@fastify/ajv-compiler';
+import { fastifySwagger } from '@fastify/swagger';
+import { fastifySwaggerUi } from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  fastify,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifySchemaCompiler,
+  type RawServerDefault,
+} from 'fastify';
+import type { Logger } from 'pino';
+import { authPlugin, type ApiKey } from './auth.ts';
+import { DEFAULT_CONTENT_TYPES, errorHandlerPlugin, handleError } from './error-handler.ts';
+import { createLogger } from './logger.ts';
+import { observabilityPlugin, type ReadyChecks } from './observability.ts';
+import { REQUEST_ID_HEADER, genRequestId } from './request-id.ts';
+
+/** The Fastify instance every service builds on: TypeBox type provider, pino logger. */
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** Options for {@link createApp}. */
+export interface CreateAppOptions {
+  /** The service name (logger name, OpenAPI title default). */
+  name: string;
+  /** The service version, shown in the OpenAPI document. */
+  version: string;
+  /** The logger; default a kit logger named after the service; `false` disables logging. */
+  logger?: Logger | false;
+  /** The largest accepted body in bytes (default 10 MiB), for JSON and text/NDJSON alike. */
+  bodyLimit?: number;
+  /** The `/health` body (default `{"status":"healthy"}`). */
+  health?: () => unknown;
+  /** The `/ready` checks. */
+  ready?: () => Promise<ReadyChecks>;
+  /** API keys; when given, every non-public request needs one. */
+  keys?: ApiKey[];
+  /** Requests that need no key (default: /health, /ready, /metrics, /docs*, OPTIONS). */
+  isPublic?: (request: FastifyRequest) => boolean;
+  /** The OpenAPI document's info. */
+  openapi?: { title: string; description?: string };
+}
+
+/** The default body limit: 10 MiB. */
+export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+
+/**
+ * Validators: querystring, params and headers are strings on the wire, so ajv coerces them to the
+ * schema's types; bodies are JSON and must already have the right types. `allErrors` makes a
+ * VALIDATION_ERROR list every issue at once; additional properties are reported, not silently
+ * removed.
+ */
+function buildValidator(externalSchemas: Parameters<BuildCompilerFromPool>[0]): FastifySchemaCompiler<unknown> {
+  const pool = AjvCompiler();
+  const common = { removeAdditional: false, useDefaults: true, allErrors: true } as const;
+  // The pool's published types say it compiles a bare schema; at run time it takes Fastify's route
+  // definition ({schema, method, url, httpPart}), as the cast records.
+  const coercing = pool(externalSchemas, { customOptions: { ...common, coerceTypes: 'array' } }) as unknown as FastifySchemaCompiler<unknown>;
+  const strict = pool(externalSchemas, { customOptions: { ...common, coerceTypes: false } }) as unknown as FastifySchemaCompiler<unknown>;
+  return (route) => (route.httpPart === 'body' ? strict(route) : coercing(route));
+}
+
+/**
+ * Builds a service's Fastify app with the shared plumbing registered.
+ *
+ * @example
+ *   const app = createApp({ name: 'search-gateway', version: '0.1.0', keys, ready: async () => ({ typesense: await backend.ping() }) });
+ *   app.register(documentRoutes, { deps });
+ *   await runServer(app, { port: config.PORT, host: '0.0.0.0', logger });
+ */
+export function createApp(opts: CreateAppOptions): App {
+  const logger = opts.logger === false ? undefined : (opts.logger ?? createLogger({ name: opts.name }));
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+
+  const app = fastify({
+    ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
+    bodyLimit,
+    genReqId: genRequestId,
+    requestIdHeader: false,
+    requestIdLogLabel: 'reqId',
+    schemaController: { compilersFactory: { buildValidator: buildValidator as unknown as BuildCompilerFromPool } },
+    // Errors raised before routing (a malformed URL) also leave as the envelope.
+    frameworkErrors: (error, request, reply) => {
+      reply.header(REQUEST_ID_HEADER, request.id);
+      handleError(error, request, reply);
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // First hook of all, so the id is echoed even when a later hook (auth) rejects the request.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+
+  // Typesense's JSONL import posts text/plain; NDJSON is its proper name. Both arrive as strings.
+  // (Fastify's built-in text/plain parser already does this, under the same body limit.)
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string', bodyLimit }, (_request, body, done) => done(null, body));
+
+  // @fastify/swagger collects routes in an onRoute hook, which only sees routes added after it is
+  // installed. Registering it normally defers it to boot, so routes added right after createApp
+  // returns would be missing from /docs; running its setup synchronously on the root avoids that.
+  fastifySwagger(
+    app,
+    {
+      openapi: {
+        openapi: '3.0.3',
+        info: { title: opts.openapi?.title ?? opts.name, description: opts.openapi?.description, version: opts.version },
+        components: {
+          securitySchemes: {
+            apiKey: { type: 'apiKey', in: 'header', name: 'X-API-KEY' },
+            typesenseApiKey: { type: 'apiKey', in: 'header', name: 'X-TYPESENSE-API-KEY' },
+            bearer: { type: 'http', scheme: 'bearer' },
+          },
+        },
+        security: opts.keys ? [{ apiKey: [] }, { typesenseApiKey: [] }, { bearer: [] }] : [],
+      },
+    },
+    (err) => {
+      if (err) throw err;
+    },
+  );
+
+  app.register(errorHandlerPlugin, { acceptedContentTypes: DEFAULT_CONTENT_TYPES });
+  app.register(observabilityPlugin, { health: opts.health, ready: opts.ready, defaultLabels: { service: opts.name } });
+  if (opts.keys) app.register(authPlugin, { keys: opts.keys, public: opts.isPublic });
+  // Encapsulated (unwrapped plugin): the UI's static assets and routes stay under /docs.
+  app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  return app;
+}

@@ -1,0 +1,37 @@
+/** @fountain/kit: the shared plumbing every FountainAI service uses. */
+export { AppError, ERROR_CODES, ErrorEnvelopeSchema, codeForStatus, statusOf } from './errors.ts';
+export type { ErrorCode, ErrorEnvelope } from './errors.ts';
+export { ConfigError, boolVar, isSecretName, loadConfig, portVar } from './config.ts';
+export type { LoadConfigOptions } from './config.ts';
+export { REDACT_PATHS, createLogger, redactUrl } from './logger.ts';
+export type { CreateLoggerOptions } from './logger.ts';
+export { REQUEST_ID_HEADER, genRequestId, isValidRequestId, requestIdHeaders } from './request-id.ts';
+export {
+  DEFAULT_CONTENT_TYPES,
+  INTERNAL_MESSAGE,
+  errorHandlerPlugin,
+  handleError,
+  sendEnvelope,
+  toEnvelope,
+  validationIssues,
+} from './error-handler.ts';
+export type { ErrorHandlerOptions, ValidationIssue } from './error-handler.ts';
+export {
+  ACTIONS,
+  UNAUTHORIZED_MESSAGE,
+  WILDCARD_ACTIONS,
+  authPlugin,
+  authorize,
+  globMatch,
+  isAllowed,
+  isDefaultPublic,
+  parseApiKeys,
+  presentedKey,
+} from './auth.ts';
+export type { Action, ApiKey, AuthOptions } from './auth.ts';
+export { NOT_FOUND_ROUTE, observabilityPlugin } from './observability.ts';
+export type { ObservabilityOptions, ReadyChecks } from './observability.ts';
+export { DEFAULT_BODY_LIMIT, createApp } from './create-app.ts';
+export type { App, CreateAppOptions } from './create-app.ts';
+export { runServer } from './server.ts';
+export type { RunServerOptions, RunningServer } from './server.ts';

@@ -1,0 +1,105 @@
+/**
+ * Health, readiness and Prometheus metrics. Each app owns its own prom-client Registry
+ * (`app.metricsRegistry`) so several apps in one process (tests) never collide, and other packages
+ * register their metrics into it.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Type } from 'typebox';
+
+/** The result of a readiness check: each dependency, `true` when it answers or a reason when not. */
+export type ReadyChecks = Record<string, boolean | string>;
+
+/** Options for {@link observabilityPlugin}. */
+export interface ObservabilityOptions {
+  /** The `/health` body (default `{"status":"healthy"}`). */
+  health?: () => unknown;
+  /** Checks dependencies for `/ready`; ready when every check is `true`. A throw counts as not ready. */
+  ready?: () => Promise<ReadyChecks>;
+  /** Collect default process metrics (default true). */
+  defaultMetrics?: boolean;
+  /** Labels added to every metric, e.g. `{ service: 'search-gateway' }`. */
+  defaultLabels?: Record<string, string>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This app's Prometheus registry; register package metrics here. */
+    metricsRegistry: Registry;
+  }
+}
+
+/** The `route` label of requests that matched no route (keeps label cardinality bounded). */
+export const NOT_FOUND_ROUTE = 'not_found';
+
+const ReadyBody = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+  checks: Type.Record(Type.String(), Type.Union([Type.Boolean(), Type.String()])),
+});
+
+/**
+ * Fastify plugin (not encapsulated) adding `/health`, `/ready`, `/metrics` and the HTTP metrics
+ * `http_requests_total` and `http_request_duration_seconds`, labelled by route pattern.
+ */
+export const observabilityPlugin = fp(
+  async function observability(app: FastifyInstance, opts: ObservabilityOptions) {
+    const registry = new Registry();
+    if (opts.defaultLabels) registry.setDefaultLabels(opts.defaultLabels);
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+    app.decorate('metricsRegistry', registry);
+
+    const labelNames = ['method', 'route', 'status_code'] as const;
+    const requests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status code.',
+      labelNames,
+      registers: [registry],
+    });
+    const duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration in seconds, by method, route pattern and status code.',
+      labelNames,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, never the raw URL: `/collections/:name` stays one series.
+      const route = request.is404 ? NOT_FOUND_ROUTE : (request.routeOptions.url ?? NOT_FOUND_ROUTE);
+      const labels = { method: request.method, route, status_code: String(reply.statusCode) };
+      requests.inc(labels);
+      duration.observe(labels, reply.elapsedTime / 1000);
+    });
+
+    const health = opts.health ?? (() => ({ status: 'healthy' }));
+    app.get('/health', { schema: { tags: ['ops'], summary: 'Liveness: the process answers.' } }, async () => health());
+
+    app.get(
+      '/ready',
+      {
+        schema: {
+          tags: ['ops'],
+          summary: 'Readiness: every dependency answers (503 when one does not).',
+          response: { 200: ReadyBody, 503: ReadyBody },
+        },
+      },
+      async (request, reply) => {
+        let checks: ReadyChecks;
+        try {
+          checks = opts.ready ? await opts.ready() : {};
+        } catch (err) {
+          request.log.warn({ err }, 'readiness check failed');
+          checks = { ready: err instanceof Error ? err.message : 'readiness check failed' };
+        }
+        const ok = Object.values(checks).every((v) => v === true);
+        return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks });
+      },
+    );
+
+    app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics.' } }, async (_request, reply) => {
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+  },
+  { name: '@fountain/kit/observability', fastify: '5.x' },
+);

@@ -1,0 +1,69 @@
+/**
+ * runServer: listen, then shut down cleanly on SIGINT/SIGTERM (stop accepting, let in-flight
+ * requests finish, run the service's own cleanup, exit), bounded by a timeout.
+ */
+import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+
+/** Options for {@link runServer}. */
+export interface RunServerOptions {
+  port: number;
+  host: string;
+  logger: Logger;
+  /** Runs after the HTTP server has drained (close databases, stop relays). */
+  onClose?: () => Promise<void>;
+  /** Milliseconds the whole shutdown may take before the process exits anyway (default 10 000). */
+  shutdownTimeoutMs?: number;
+}
+
+/** What {@link runServer} returns: the bound address, and a way to trigger the shutdown by hand. */
+export interface RunningServer {
+  address: string;
+  /** Shuts down as a signal would (drain, onClose), without exiting the process. */
+  close: () => Promise<void>;
+}
+
+/**
+ * Listens and installs graceful shutdown.
+ *
+ * @example
+ *   await runServer(app, { port: config.PORT, host: '0.0.0.0', logger, onClose: () => relay.stop() });
+ */
+export async function runServer(app: FastifyInstance, opts: RunServerOptions): Promise<RunningServer> {
+  let closing: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    // app.close() stops accepting, waits for in-flight requests, then runs onClose hooks.
+    closing ??= (async () => {
+      await app.close();
+      await opts.onClose?.();
+    })();
+    return closing;
+  };
+
+  const grace = closeWithGrace(
+    {
+      delay: opts.shutdownTimeoutMs ?? 10_000,
+      logger: { error: (message: unknown, ...rest: unknown[]) => opts.logger.error({ rest }, String(message)) },
+      onTimeout: (delay) => opts.logger.error({ delay }, 'graceful shutdown timed out; exiting'),
+    },
+    async ({ signal, err }) => {
+      if (err) opts.logger.error({ err }, 'fatal error; shutting down');
+      else opts.logger.info({ signal }, 'shutting down');
+      await shutdown();
+      opts.logger.info('shutdown complete');
+    },
+  );
+  app.addHook('onClose', async () => {
+    grace.uninstall();
+  });
+
+  try {
+    const address = await app.listen({ port: opts.port, host: opts.host });
+    opts.logger.info({ address }, 'listening');
+    return { address, close: shutdown };
+  } catch (err) {
+    grace.uninstall();
+    throw err;
+  }
+}
