@@ -1,0 +1,356 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startTypesense, typesenseAvailable, type TypesenseServer } from '@fountain/testing';
+import { AppError } from '../../../kit/src/errors.ts';
+import type { CollectionSchema, SearchBackend } from '../backend.ts';
+import { createTypesenseBackend } from './typesense-backend.ts';
+
+let seq = 0;
+/** A collection name no other test in this file uses. */
+const unique = (prefix: string): string => `${prefix}_${Date.now().toString(36)}_${++seq}`;
+
+const booksSchema = (name: string): CollectionSchema => ({
+  name,
+  fields: [
+    { name: 'title', type: 'string' },
+    { name: 'genre', type: 'string', facet: true },
+    { name: 'year', type: 'int32' },
+  ],
+  default_sorting_field: 'year',
+});
+
+const BOOKS = [
+  { id: '1', title: 'Dune', genre: 'scifi', year: 1965 },
+  { id: '2', title: 'Dune Messiah', genre: 'scifi', year: 1969 },
+  { id: '3', title: 'Emma', genre: 'classic', year: 1815 },
+];
+const toJsonl = (docs: object[]): string => docs.map((d) => JSON.stringify(d)).join('\n');
+
+async function expectAppError(promise: Promise<unknown>, code: string): Promise<AppError> {
+  const err = await promise.then(
+    () => {
+      throw new Error(`expected AppError ${code}, got success`);
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AppError);
+  expect((err as AppError).code).toBe(code);
+  return err as AppError;
+}
+
+describe.skipIf(!typesenseAvailable())('typesense backend against a real Typesense 0.24.1', () => {
+  let ts: TypesenseServer;
+  let backend: SearchBackend;
+  const warnings: string[] = [];
+  const logger = { warn: (m: string) => warnings.push(m), error: () => undefined, debug: () => undefined };
+
+  beforeAll(async () => {
+    ts = await startTypesense();
+    backend = createTypesenseBackend({
+      nodes: [{ host: ts.host, port: ts.port, protocol: 'http' }],
+      apiKey: ts.apiKey,
+      logger,
+    });
+  });
+
+  afterAll(async () => {
+    await backend?.close();
+    await ts?.stop();
+  });
+
+  async function seeded(): Promise<string> {
+    const name = unique('books');
+    await backend.createCollection(booksSchema(name));
+    await backend.importDocuments(name, toJsonl(BOOKS), { action: 'upsert' });
+    return name;
+  }
+
+  it('reports health', async () => {
+    expect(backend.kind).toBe('typesense');
+    expect(await backend.health()).toBe(true);
+  });
+
+  describe('collections', () => {
+    it('creates, gets, lists, patches and deletes', async () => {
+      const name = unique('coll');
+      const created = await backend.createCollection(booksSchema(name));
+      expect(created.name).toBe(name);
+      expect(created.num_documents).toBe(0);
+      expect(created.fields.map((f) => f.name)).toEqual(['title', 'genre', 'year']);
+
+      expect((await backend.getCollection(name)).name).toBe(name);
+      expect((await backend.listCollections()).map((c) => c.name)).toContain(name);
+
+      const patch = await backend.updateCollection(name, {
+        fields: [{ name: 'pages', type: 'int32', optional: true }, { name: 'genre', drop: true, type: 'string' }],
+      });
+      // 0.24.1 answers the drops first, whatever the order asked.
+      expect(patch.fields.map((f) => f.name).sort()).toEqual(['genre', 'pages']);
+      const after = await backend.getCollection(name);
+      expect(after.fields.map((f) => f.name).sort()).toEqual(['pages', 'title', 'year']);
+
+      expect((await backend.deleteCollection(name)).name).toBe(name);
+      await expectAppError(backend.getCollection(name), 'NOT_FOUND');
+    });
+
+    it('maps a duplicate to CONFLICT and a missing one to NOT_FOUND', async () => {
+      const name = unique('dup');
+      await backend.createCollection(booksSchema(name));
+      const conflict = await expectAppError(backend.createCollection(booksSchema(name)), 'CONFLICT');
+      expect(conflict.message).toMatch(/already exists/);
+      const missing = await expectAppError(backend.getCollection(unique('nope')), 'NOT_FOUND');
+      expect(missing.status).toBe(404);
+      await expectAppError(backend.deleteCollection(unique('nope')), 'NOT_FOUND');
+    });
+
+    it("maps a rejected schema to VALIDATION_ERROR with Typesense's message", async () => {
+      const err = await expectAppError(
+        backend.createCollection({
+          name: unique('bad'),
+          fields: [{ name: 'title', type: 'string' }],
+          default_sorting_field: 'missing',
+        }),
+        'VALIDATION_ERROR',
+      );
+      expect(err.message).toMatch(/Default sorting field is defined as `missing` but is not found in the schema/);
+      expect(err.message).not.toMatch(/Request failed with HTTP code/);
+    });
+
+    it('rejects a PATCH that adds an existing field (not idempotent) without retrying it', async () => {
+      const name = unique('patch');
+      await backend.createCollection(booksSchema(name));
+      await backend.updateCollection(name, { fields: [{ name: 'pages', type: 'int32', optional: true }] });
+      const err = await expectAppError(
+        backend.updateCollection(name, { fields: [{ name: 'pages', type: 'int32', optional: true }] }),
+        'VALIDATION_ERROR',
+      );
+      expect(err.message).toMatch(/pages/);
+    });
+  });
+
+  describe('documents', () => {
+    it('writes with every action, gets and deletes', async () => {
+      const name = unique('docs');
+      await backend.createCollection(booksSchema(name));
+      const doc = { id: 'a', title: 'Dune', genre: 'scifi', year: 1965 };
+      expect(await backend.writeDocument(name, doc, 'create')).toEqual(doc);
+      await expectAppError(backend.writeDocument(name, doc, 'create'), 'CONFLICT');
+      expect(await backend.writeDocument(name, { ...doc, year: 1966 }, 'upsert')).toMatchObject({ year: 1966 });
+      expect(await backend.writeDocument(name, { id: 'a', title: 'Dune!' }, 'update')).toMatchObject({
+        id: 'a',
+        title: 'Dune!',
+      });
+      await backend.writeDocument(name, { id: 'a', genre: 'sf' }, 'emplace');
+      expect(await backend.getDocument(name, 'a')).toEqual({ id: 'a', title: 'Dune!', genre: 'sf', year: 1966 });
+      await expectAppError(backend.writeDocument(name, { id: 'zz', title: 'x' }, 'update'), 'NOT_FOUND');
+
+      expect(await backend.deleteDocument(name, 'a')).toMatchObject({ id: 'a' });
+      await expectAppError(backend.getDocument(name, 'a'), 'NOT_FOUND');
+      await expectAppError(backend.deleteDocument(name, 'a'), 'NOT_FOUND');
+    });
+
+    it('maps a schema violation to VALIDATION_ERROR and a missing collection to NOT_FOUND', async () => {
+      const name = unique('docs');
+      await backend.createCollection(booksSchema(name));
+      const err = await expectAppError(
+        backend.writeDocument(name, { id: 'b', title: 'x', genre: 'y', year: 'not a number' }, 'create'),
+        'VALIDATION_ERROR',
+      );
+      expect(err.message).toMatch(/year/);
+      await expectAppError(backend.writeDocument(unique('nope'), { id: 'c' }, 'upsert'), 'NOT_FOUND');
+    });
+
+    it('deletes by filter', async () => {
+      const name = await seeded();
+      expect(await backend.deleteByFilter(name, 'genre:=[`scifi`]')).toEqual({ num_deleted: 2 });
+      expect((await backend.getCollection(name)).num_documents).toBe(1);
+      // 0.24.1 (and later) answers 404 "Could not find a filter field named `nope`" for an unknown field.
+      await expectAppError(backend.deleteByFilter(name, 'nope:=1'), 'NOT_FOUND');
+      const err = await expectAppError(backend.deleteByFilter(name, 'year:>abc'), 'VALIDATION_ERROR');
+      expect(err.message).toMatch(/year/);
+    });
+  });
+
+  describe('import and export', () => {
+    it('returns one raw result line per document, failures included, without throwing', async () => {
+      const name = unique('imp');
+      await backend.createCollection(booksSchema(name));
+      const jsonl = toJsonl([BOOKS[0]!, { id: '9', title: 'no year', genre: 'x' }, BOOKS[1]!]) + '\nnot json';
+      const out = await backend.importDocuments(name, jsonl, { action: 'create' });
+      const lines = out.split('\n').map((l) => JSON.parse(l) as { success: boolean; error?: string; code?: number });
+      expect(lines).toHaveLength(4);
+      expect(lines.map((l) => l.success)).toEqual([true, false, true, false]);
+      expect(lines[1]!.error).toMatch(/year/);
+      expect(lines[3]!.error).toMatch(/JSON/i);
+
+      // A second create of the same ids fails per line (409), still without a throw.
+      const again = await backend.importDocuments(name, toJsonl([BOOKS[0]!]), { action: 'create' });
+      expect(JSON.parse(again)).toMatchObject({ success: false, code: 409 });
+    });
+
+    it('returns a single-line answer as JSONL too, and passes options through', async () => {
+      const name = unique('imp');
+      await backend.createCollection(booksSchema(name));
+      const out = await backend.importDocuments(name, JSON.stringify({ id: '1', title: 'T', genre: 'g', year: '12' }), {
+        action: 'upsert',
+        dirty_values: 'coerce_or_reject',
+      });
+      expect(typeof out).toBe('string');
+      expect(JSON.parse(out)).toEqual({ success: true });
+      expect(await backend.getDocument(name, '1')).toMatchObject({ year: 12 });
+    });
+
+    it('maps an import into a missing collection to NOT_FOUND', async () => {
+      await expectAppError(backend.importDocuments(unique('nope'), toJsonl(BOOKS), {}), 'NOT_FOUND');
+    });
+
+    it('exports JSONL with filter and field selection', async () => {
+      const name = await seeded();
+      const all = (await backend.exportDocuments(name, {})).split('\n').map((l) => JSON.parse(l) as { id: string });
+      expect(all.map((d) => d.id).sort()).toEqual(['1', '2', '3']);
+
+      const one = await backend.exportDocuments(name, { filter_by: 'genre:=[`classic`]', include_fields: 'id,title' });
+      expect(JSON.parse(one)).toEqual({ id: '3', title: 'Emma' });
+
+      const slim = await backend.exportDocuments(name, { exclude_fields: 'title,genre' });
+      expect(slim.split('\n').map((l) => Object.keys(JSON.parse(l) as object).sort())).toEqual([
+        ['id', 'year'],
+        ['id', 'year'],
+        ['id', 'year'],
+      ]);
+
+      const empty = unique('empty');
+      await backend.createCollection(booksSchema(empty));
+      expect(await backend.exportDocuments(empty, {})).toBe('');
+      await expectAppError(backend.exportDocuments(unique('nope'), {}), 'NOT_FOUND');
+    });
+  });
+
+  describe('search', () => {
+    it('answers hits, facets and the 0.24 highlight shape', async () => {
+      const name = await seeded();
+      const res = await backend.search(name, {
+        q: 'dune',
+        query_by: 'title',
+        facet_by: 'genre',
+        sort_by: 'year:desc',
+        per_page: '10',
+      });
+      expect(res.found).toBe(2);
+      expect(res.out_of).toBe(3);
+      expect(res.page).toBe(1);
+      expect(res.hits.map((h) => h.document.id)).toEqual(['2', '1']);
+      expect(typeof res.hits[0]!.text_match).toBe('number');
+      expect(res.hits[0]!.highlights?.[0]?.field).toBe('title');
+      expect(res.facet_counts[0]).toMatchObject({ field_name: 'genre', counts: [{ value: 'scifi', count: 2 }] });
+      expect(res.request_params).toMatchObject({ q: 'dune' });
+    });
+
+    it('defaults facet_counts to [] and maps bad parameters to VALIDATION_ERROR', async () => {
+      const name = await seeded();
+      const res = await backend.search(name, { q: '*', query_by: 'title', filter_by: 'year:<1900' });
+      expect(res.hits.map((h) => h.document.id)).toEqual(['3']);
+      expect(res.facet_counts).toEqual([]);
+      const err = await expectAppError(backend.search(name, { q: '*', filter_by: 'year:>abc' }), 'VALIDATION_ERROR');
+      expect(err.message).toMatch(/year/);
+      // Typesense answers an unknown query_by field with a 404, and its message says which field.
+      const unknown = await expectAppError(backend.search(name, { q: 'x', query_by: 'nope' }), 'NOT_FOUND');
+      expect(unknown.message).toMatch(/Could not find a field named `nope`/);
+      await expectAppError(backend.search(unique('nope'), { q: 'x', query_by: 'title' }), 'NOT_FOUND');
+    });
+
+    it('multi-searches, with a per-search {code, error} for a failing search', async () => {
+      const name = await seeded();
+      const res = await backend.multiSearch(
+        [{ collection: name, q: 'emma' }, { collection: unique('nope'), q: 'x' }, { collection: name, q: '*', filter_by: 'year:>abc' }],
+        { query_by: 'title' },
+      );
+      expect(res.results).toHaveLength(3);
+      const [ok, missing, bad] = res.results;
+      expect(ok).toMatchObject({ found: 1, facet_counts: [] });
+      expect(missing).toMatchObject({ code: 404 });
+      expect(bad).toMatchObject({ code: 400, error: expect.stringMatching(/year/) });
+    });
+  });
+
+  describe('aliases', () => {
+    it('upserts, gets, lists, resolves and deletes', async () => {
+      const name = await seeded();
+      const alias = unique('alias');
+      expect(await backend.upsertAlias(alias, name)).toEqual({ name: alias, collection_name: name });
+      expect(await backend.getAlias(alias)).toEqual({ name: alias, collection_name: name });
+      expect(await backend.listAliases()).toContainEqual({ name: alias, collection_name: name });
+      // Search and document reads go through the alias.
+      expect((await backend.search(alias, { q: 'emma', query_by: 'title' })).found).toBe(1);
+      expect(await backend.getDocument(alias, '3')).toMatchObject({ title: 'Emma' });
+      expect(await backend.deleteAlias(alias)).toEqual({ name: alias, collection_name: name });
+      await expectAppError(backend.getAlias(alias), 'NOT_FOUND');
+      await expectAppError(backend.deleteAlias(alias), 'NOT_FOUND');
+    });
+  });
+
+  describe('misconfiguration and outages', () => {
+    it('maps a wrong admin key to INTERNAL_SERVER_ERROR without leaking it', async () => {
+      const secret = 'wrong-key-that-must-not-leak';
+      const bad = createTypesenseBackend({ nodes: [{ host: ts.host, port: ts.port, protocol: 'http' }], apiKey: secret });
+      try {
+        const err = await expectAppError(bad.listCollections(), 'INTERNAL_SERVER_ERROR');
+        expect(err.retryable).toBe(false);
+        expect(JSON.stringify(err.toEnvelope())).not.toContain(secret);
+        expect(err.message).toMatch(/TYPESENSE_API_KEY/);
+      } finally {
+        await bad.close();
+      }
+    });
+
+    it('fails over from a dead node to a live one', async () => {
+      const deadPort = await freePort();
+      const multi = createTypesenseBackend({
+        nodes: [
+          { host: '127.0.0.1', port: deadPort, protocol: 'http' },
+          { host: ts.host, port: ts.port, protocol: 'http' },
+        ],
+        apiKey: ts.apiKey,
+      });
+      try {
+        for (let i = 0; i < 4; i++) expect(Array.isArray(await multi.listCollections())).toBe(true);
+        expect(await multi.health()).toBe(true);
+      } finally {
+        await multi.close();
+      }
+    });
+
+    // Last in the file: it stops and restarts the shared server.
+    it('answers SEARCH_BACKEND_UNAVAILABLE fast while Typesense is down, and recovers after a restart', async () => {
+      const name = await seeded();
+      await ts.kill();
+      try {
+        const calls: Array<[string, () => Promise<unknown>]> = [
+          ['search', () => backend.search(name, { q: 'dune', query_by: 'title' })],
+          ['getDocument', () => backend.getDocument(name, '1')],
+          ['import', () => backend.importDocuments(name, toJsonl(BOOKS), { action: 'upsert' })],
+          ['export', () => backend.exportDocuments(name, {})],
+          ['patch', () => backend.updateCollection(name, { fields: [{ name: 'x', type: 'string', optional: true }] })],
+          ['multiSearch', () => backend.multiSearch([{ collection: name, q: 'x', query_by: 'title' }], {})],
+        ];
+        for (const [label, fn] of calls) {
+          const started = Date.now();
+          const err = await expectAppError(fn(), 'SEARCH_BACKEND_UNAVAILABLE');
+          expect(err.status, label).toBe(503);
+          expect(err.retryable, label).toBe(true);
+          expect(Date.now() - started, label).toBeLessThan(5_000);
+        }
+        const started = Date.now();
+        expect(await backend.health()).toBe(false);
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(warnings.some((w) => /ECONNREFUSED/.test(w))).toBe(true);
+        expect(warnings.join('\n')).not.toContain(ts.apiKey);
+      } finally {
+        await ts.restart();
+      }
+      expect(await backend.health()).toBe(true);
+      expect((await backend.search(name, { q: 'dune', query_by: 'title' })).found).toBe(2);
+      await backend.writeDocument(name, { id: '4', title: 'Dune again', genre: 'scifi', year: 2000 }, 'upsert');
+      expect(await backend.getDocument(name, '4')).toMatchObject({ year: 2000 });
+    }, 60_000);
+  });
+});
