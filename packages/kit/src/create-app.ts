@@ -16,6 +16,7 @@ import {
   type FastifySchemaCompiler,
   type RawServerDefault,
 } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import { authPlugin, type ApiKey } from './auth.ts';
 import { DEFAULT_CONTENT_TYPES, errorHandlerPlugin, handleError } from './error-handler.ts';
@@ -126,10 +127,12 @@ export function createApp(opts: CreateAppOptions): App {
     },
   );
 
+  // Tell Fastify's dependency check (@fastify/swagger-ui needs it) that swagger is installed.
+  app.register(fp(async () => {}, { name: '@fastify/swagger', fastify: '5.x' }));
+
   app.register(errorHandlerPlugin, { acceptedContentTypes: DEFAULT_CONTENT_TYPES });
   app.register(observabilityPlugin, { health: opts.health, ready: opts.ready, defaultLabels: { service: opts.name } });
   if (opts.keys) app.register(authPlugin, { keys: opts.keys, public: opts.isPublic });
-  // Encapsulated (unwrapped plugin): the UI's static assets and routes stay under /docs.
   app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   return app;
 }

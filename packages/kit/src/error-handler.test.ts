@@ -1,0 +1,177 @@
+import { Writable } from 'node:stream';
+import { Type } from 'typebox';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp, type App } from './create-app.ts';
+import { AppError, type ErrorEnvelope } from './errors.ts';
+import { createLogger } from './logger.ts';
+
+const apps: App[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
+
+function build(opts: { bodyLimit?: number; lines?: string[] } = {}): App {
+  const lines = opts.lines ?? [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const app = createApp({ name: 'test', version: '1', bodyLimit: opts.bodyLimit, logger: createLogger({ name: 'test', destination }) });
+  apps.push(app);
+  app.post(
+    '/elements',
+    {
+      schema: {
+        body: Type.Object({ elementId: Type.Integer({ minimum: 1 }), name: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ maximum: 100 })) }),
+        response: { 200: Type.Object({ ok: Type.Boolean() }) },
+      },
+    },
+    async (request) => ({ ok: request.body.elementId > 0 }),
+  );
+  app.get('/items', { schema: { querystring: Type.Object({ n: Type.Integer(), flag: Type.Boolean() }) } }, async (request) => request.query);
+  app.get('/app-error', async () => {
+    throw new AppError('CONFLICT', 'Version 3 already exists', { details: { version: 3 } });
+  });
+  app.get('/backend-down', async () => {
+    throw new AppError('SEARCH_BACKEND_UNAVAILABLE', 'Search backend is unavailable', { cause: new Error('ECONNREFUSED') });
+  });
+  app.get('/bug', async () => {
+    throw new Error('secret internals: db at /var/lib/x.db', { cause: new Error('root cause here') });
+  });
+  app.get('/teapot', async () => {
+    throw Object.assign(new Error('Method not allowed here'), { statusCode: 405 });
+  });
+  app.post('/ndjson', async (request) => ({ type: typeof request.body, body: request.body }));
+  return app;
+}
+
+const envelope = (body: string) => JSON.parse(body) as ErrorEnvelope;
+
+describe('error handler', () => {
+  it('maps an AppError to its status and envelope', async () => {
+    const res = await build().inject({ url: '/app-error' });
+    expect(res.statusCode).toBe(409);
+    expect(envelope(res.body)).toEqual({ errorCode: 'CONFLICT', message: 'Version 3 already exists', details: { version: 3 } });
+  });
+
+  it('keeps a 5xx AppError message but logs its cause', async () => {
+    const lines: string[] = [];
+    const res = await build({ lines }).inject({ url: '/backend-down' });
+    expect(res.statusCode).toBe(503);
+    expect(envelope(res.body).errorCode).toBe('SEARCH_BACKEND_UNAVAILABLE');
+    expect(lines.join('\n')).toContain('ECONNREFUSED');
+  });
+
+  it('answers 400 naming the field for schema validation, listing every issue', async () => {
+    const res = await build().inject({ method: 'POST', url: '/elements', payload: { elementId: 0, name: '', extra: 1 } });
+    expect(res.statusCode).toBe(400);
+    const body = envelope(res.body);
+    expect(body.errorCode).toBe('VALIDATION_ERROR');
+    expect(body.message).toContain('body/elementId must be >= 1');
+    expect(body.details).toEqual(
+      expect.arrayContaining([
+        { path: 'body/elementId', message: 'must be >= 1' },
+        { path: 'body/name', message: 'must NOT have fewer than 1 characters' },
+        { path: 'body/extra', message: 'is not allowed' },
+      ]),
+    );
+  });
+
+  it('names a missing required field', async () => {
+    const res = await build().inject({ method: 'POST', url: '/elements', payload: { name: 'x' } });
+    expect(res.statusCode).toBe(400);
+    expect(envelope(res.body).message).toBe('body/elementId is required');
+  });
+
+  it('does not coerce body types (JSON has types) but coerces querystrings', async () => {
+    const app = build();
+    const bad = await app.inject({ method: 'POST', url: '/elements', payload: { elementId: '5', name: 'x' } });
+    expect(bad.statusCode).toBe(400);
+    expect(envelope(bad.body).message).toBe('body/elementId must be integer');
+    const ok = await app.inject({ url: '/items?n=5&flag=true' });
+    expect(ok.json()).toEqual({ n: 5, flag: true });
+    const badQuery = await app.inject({ url: '/items?n=abc&flag=true' });
+    expect(badQuery.statusCode).toBe(400);
+    expect(envelope(badQuery.body).message).toBe('querystring/n must be integer');
+  });
+
+  it('answers 413 PAYLOAD_TOO_LARGE beyond the body limit', async () => {
+    const res = await build({ bodyLimit: 64 }).inject({ method: 'POST', url: '/elements', payload: { elementId: 1, name: 'x'.repeat(200) } });
+    expect(res.statusCode).toBe(413);
+    expect(envelope(res.body)).toEqual({ errorCode: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large', details: null });
+  });
+
+  it('applies the body limit to NDJSON / text bodies too, which arrive as strings', async () => {
+    const app = build({ bodyLimit: 64 });
+    const ok = await app.inject({ method: 'POST', url: '/ndjson', headers: { 'content-type': 'application/x-ndjson' }, payload: '{"id":"1"}\n{"id":"2"}' });
+    expect(ok.json()).toEqual({ type: 'string', body: '{"id":"1"}\n{"id":"2"}' });
+    const text = await app.inject({ method: 'POST', url: '/ndjson', headers: { 'content-type': 'text/plain' }, payload: '{"id":"1"}' });
+    expect(text.json()).toEqual({ type: 'string', body: '{"id":"1"}' });
+    const big = await app.inject({ method: 'POST', url: '/ndjson', headers: { 'content-type': 'application/x-ndjson' }, payload: 'x'.repeat(100) });
+    expect(big.statusCode).toBe(413);
+  });
+
+  it('answers 400 for malformed and empty JSON bodies', async () => {
+    const app = build();
+    const malformed = await app.inject({ method: 'POST', url: '/elements', headers: { 'content-type': 'application/json' }, payload: '{"elementId": ' });
+    expect(malformed.statusCode).toBe(400);
+    expect(envelope(malformed.body)).toMatchObject({ errorCode: 'VALIDATION_ERROR', message: 'Request body is not valid JSON' });
+    const empty = await app.inject({ method: 'POST', url: '/elements', headers: { 'content-type': 'application/json' }, payload: '' });
+    expect(empty.statusCode).toBe(400);
+    expect(envelope(empty.body).errorCode).toBe('VALIDATION_ERROR');
+  });
+
+  it('answers 400 naming the accepted types for an unsupported content type', async () => {
+    const res = await build().inject({ method: 'POST', url: '/elements', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    expect(res.statusCode).toBe(400);
+    const body = envelope(res.body);
+    expect(body.errorCode).toBe('VALIDATION_ERROR');
+    expect(body.message).toContain('application/json');
+    expect(body.message).toContain('application/x-ndjson');
+  });
+
+  it('maps other 4xx errors by status', async () => {
+    const res = await build().inject({ url: '/teapot' });
+    expect(res.statusCode).toBe(400);
+    expect(envelope(res.body)).toEqual({ errorCode: 'VALIDATION_ERROR', message: 'Method not allowed here', details: null });
+  });
+
+  it('answers 500 without internals for a plain Error, logging it with its cause', async () => {
+    const lines: string[] = [];
+    const res = await build({ lines }).inject({ url: '/bug' });
+    expect(res.statusCode).toBe(500);
+    expect(envelope(res.body)).toEqual({ errorCode: 'INTERNAL_SERVER_ERROR', message: 'Internal server error', details: null });
+    expect(res.body).not.toContain('secret internals');
+    expect(res.body).not.toContain('stack');
+    const logged = lines.map((l) => JSON.parse(l) as { level: number; err?: { message: string } }).find((l) => l.level === 50);
+    expect(logged?.err?.message).toContain('secret internals');
+    expect(JSON.stringify(logged)).toContain('root cause here');
+  });
+
+  it('answers 404 NOT_FOUND naming the method and path for unknown routes', async () => {
+    const res = await build().inject({ method: 'DELETE', url: '/nope/here?x=1' });
+    expect(res.statusCode).toBe(404);
+    expect(envelope(res.body)).toEqual({ errorCode: 'NOT_FOUND', message: 'Route DELETE /nope/here not found', details: null });
+  });
+
+  it('answers a malformed URL with the envelope', async () => {
+    const res = await build().inject({ url: '/items/%E0%A4%A' });
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.statusCode).toBeLessThan(500);
+    expect(envelope(res.body).errorCode).toMatch(/VALIDATION_ERROR|NOT_FOUND/);
+  });
+
+  it('writes the envelope for errors thrown in onRequest hooks', async () => {
+    const app = build();
+    app.addHook('onRequest', async (request) => {
+      if (request.url === '/app-error') throw new AppError('RATE_LIMITED', 'Slow down');
+    });
+    const res = await app.inject({ url: '/app-error' });
+    expect(res.statusCode).toBe(429);
+    expect(envelope(res.body)).toEqual({ errorCode: 'RATE_LIMITED', message: 'Slow down', details: null });
+    expect(res.headers['x-request-id']).toBeDefined();
+  });
+});
