@@ -120,20 +120,21 @@ export function parseApiKeys(json: unknown): ApiKey[] {
   const values = new Set<string>();
   input.forEach((raw: unknown, i) => {
     const where = `keys[${i}]`;
-    if (!Value.Check(ApiKeySchema, raw)) {
-      for (const e of Value.Errors(ApiKeySchema, raw)) {
-        // Never echo a value; the path and the rule are enough.
-        problems.push(`${where}${e.instancePath.replace(/\//g, '.')}: ${e.message}`);
-      }
-      return;
+    const { id, value } = (typeof raw === 'object' && raw !== null ? raw : {}) as { id?: unknown; value?: unknown };
+    const name = typeof id === 'string' ? `${where} (${id})` : where;
+    // Never echo a value; the path and the rule are enough.
+    for (const e of Value.Errors(ApiKeySchema, raw)) problems.push(`${where}${e.instancePath.replace(/\//g, '.')}: ${e.message}`);
+    if (typeof id === 'string') {
+      if (ids.has(id)) problems.push(`${where}: duplicate id '${id}'`);
+      ids.add(id);
     }
-    const key = raw as ApiKey;
-    if (ids.has(key.id)) problems.push(`${where}: duplicate id '${key.id}'`);
-    if (values.has(key.value)) problems.push(`${where} (${key.id}): same value as an earlier key`);
-    ids.add(key.id);
-    values.add(key.value);
-    for (const action of key.actions) {
-      if (!KNOWN_ACTIONS.has(action)) problems.push(`${where} (${key.id}): unknown action '${action}'`);
+    if (typeof value === 'string') {
+      if (values.has(value)) problems.push(`${name}: same value as an earlier key`);
+      values.add(value);
+    }
+    const actions = (raw as { actions?: unknown }).actions;
+    for (const action of Array.isArray(actions) ? actions : []) {
+      if (typeof action === 'string' && !KNOWN_ACTIONS.has(action)) problems.push(`${name}: unknown action '${action}'`);
     }
   });
   if (problems.length > 0) throw new ConfigError(problems, 'Invalid API keys');

@@ -84,8 +84,7 @@ export function createApp(opts: CreateAppOptions): App {
     ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
     bodyLimit,
     genReqId: genRequestId,
-    requestIdHeader: false,
-    requestIdLogLabel: 'reqId',
+    requestIdHeader: false, // genRequestId validates the caller's header; the log label stays 'reqId'
     schemaController: { compilersFactory: { buildValidator: buildValidator as unknown as BuildCompilerFromPool } },
     // Errors raised before routing (a malformed URL) also leave as the envelope.
     frameworkErrors: (error, request, reply) => {
