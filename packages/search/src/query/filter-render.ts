@@ -61,8 +61,12 @@ function renderValue(field: string, v: Scalar | Range): string {
 export function formatNumber(n: number): string {
   if (!Number.isFinite(n)) throw validationError(`filter_by: not a finite number (${n})`);
   const s = String(n);
-  if (!s.includes('e')) return s;
-  if (Number.isInteger(n)) return BigInt(n).toString();
-  const exp = Math.ceil(-Math.log10(Math.abs(n)));
-  return n.toFixed(Math.min(100, exp + 17)).replace(/\.?0+$/, '');
+  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!m) return s;
+  // Shift the decimal point of JS's shortest round-trip digits, so the literal parses back exactly.
+  const [, sign, lead, frac = '', expStr] = m;
+  const digits = lead! + frac;
+  const exp = Number(expStr);
+  if (exp >= 0) return sign! + digits.padEnd(exp + 1, '0');
+  return `${sign!}0.${'0'.repeat(-exp - 1)}${digits}`;
 }
