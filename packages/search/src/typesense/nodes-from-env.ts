@@ -91,6 +91,10 @@ function parseNodeList(list: string, problems: string[]): TypesenseNode[] {
       problems.push(`${where} '${entry}' must start with http:// or https://`);
       return;
     }
+    if (url.username || url.password || url.search || url.hash) {
+      problems.push(`${where} '${entry}' must not carry credentials, a query or a fragment (the key is TYPESENSE_API_KEY)`);
+      return;
+    }
     // URL drops a port equal to the scheme's default, so look at the text to tell ":80" from nothing.
     const explicitPort = /^[a-z]+:\/\/(\[[^\]]*\]|[^/:?#]*):(\d+)/i.exec(entry)?.[2];
     if (explicitPort === undefined) {
@@ -100,10 +104,6 @@ function parseNodeList(list: string, problems: string[]): TypesenseNode[] {
     const port = parsePort(explicitPort);
     if (port === null) {
       problems.push(`${where} '${entry}' has an invalid port`);
-      return;
-    }
-    if (url.username || url.password || url.search || url.hash) {
-      problems.push(`${where} '${entry}' must not carry credentials, a query or a fragment (the key is TYPESENSE_API_KEY)`);
       return;
     }
     const node: TypesenseNode = { host: url.hostname, port, protocol };
