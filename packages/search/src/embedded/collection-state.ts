@@ -1,0 +1,71 @@
+/**
+ * The in-memory state of one collection: its schema, its documents by id and by sequence number, and
+ * its MiniSearch text index. Rebuilt from SQLite at start; every write updates SQLite first.
+ */
+import type { CollectionInfo, Document } from '../backend.ts';
+import type { NormalizedSchema } from './schema.ts';
+import { isTextType } from './schema.ts';
+import type { Entry } from './text-index.ts';
+import { TextIndex } from './text-index.ts';
+
+/** The names of the fields MiniSearch indexes: indexed string and string[] fields. */
+export function textFields(schema: NormalizedSchema): string[] {
+  return schema.fields.filter((f) => f.index && isTextType(f.type)).map((f) => f.name);
+}
+
+/** One collection held in memory. */
+export class CollectionState {
+  readonly byId = new Map<string, Entry>();
+  /** Sequence number -> entry; iteration order is insertion order, which Typesense's ties follow. */
+  readonly bySeq = new Map<number, Entry>();
+  text: TextIndex;
+
+  constructor(
+    public schema: NormalizedSchema,
+    readonly createdAt: number,
+    public nextSeq: number,
+  ) {
+    this.text = new TextIndex(textFields(schema));
+  }
+
+  /** The collection as `GET /collections/:name` shows it. */
+  info(): CollectionInfo {
+    return {
+      created_at: this.createdAt,
+      default_sorting_field: this.schema.default_sorting_field,
+      enable_nested_fields: this.schema.enable_nested_fields,
+      fields: this.schema.fields.map((f) => ({ ...f })),
+      name: this.schema.name,
+      num_documents: this.byId.size,
+      symbols_to_index: [...this.schema.symbols_to_index],
+      token_separators: [...this.schema.token_separators],
+    };
+  }
+
+  /** Inserts or replaces a document in memory (the caller has stored it). */
+  put(id: string, seq: number, doc: Document): void {
+    const old = this.byId.get(id);
+    if (old) this.text.remove(old.seq);
+    const e: Entry = { seq, doc };
+    this.byId.set(id, e);
+    this.bySeq.set(seq, e);
+    this.text.add(e);
+  }
+
+  /** Removes a document from memory. */
+  remove(id: string): void {
+    const old = this.byId.get(id);
+    if (!old) return;
+    this.text.remove(old.seq);
+    this.byId.delete(id);
+    this.bySeq.delete(old.seq);
+  }
+
+  /** Applies a new schema, rebuilding the text index when the set of text fields changed. */
+  setSchema(schema: NormalizedSchema): void {
+    const before = textFields(this.schema).join('\u0000');
+    this.schema = schema;
+    const after = textFields(schema);
+    if (after.join('\u0000') !== before) this.text = TextIndex.rebuild(after, this.bySeq.values());
+  }
+}

@@ -1,0 +1,28 @@
+/** The embedded search backend: a Typesense-compatible engine in-process, kept durably in SQLite. */
+import type { SearchBackend } from '../backend.ts';
+import { EmbeddedBackend } from './embedded-backend.ts';
+import { SearchStore } from './store.ts';
+
+export { EmbeddedBackend } from './embedded-backend.ts';
+
+/** Options of the embedded backend. */
+export interface EmbeddedBackendOptions {
+  /** Directory of `search.db`; created if missing. */
+  dataDir: string;
+}
+
+/**
+ * Opens (or creates) `<dataDir>/search.db` and loads every collection into memory.
+ *
+ * @example
+ *   const backend = await createEmbeddedBackend({ dataDir: './data/search' });
+ */
+export async function createEmbeddedBackend(opts: EmbeddedBackendOptions): Promise<SearchBackend> {
+  const store = new SearchStore(opts.dataDir);
+  try {
+    return new EmbeddedBackend(store);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Durable storage of the embedded backend in one SQLite file, `<dataDir>/search.db`: collection
+ * schemas, documents (as JSON, with Typesense's per-collection sequence number) and aliases. SQLite
+ * is the source of truth; the in-memory index is rebuilt from it at start.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Document } from '../backend.ts';
+import type { NormalizedSchema } from './schema.ts';
+
+/** One stored collection. */
+export interface StoredCollection {
+  schema: NormalizedSchema;
+  createdAt: number;
+  nextSeq: number;
+}
+
+/** One stored document row. */
+export interface StoredDocument {
+  id: string;
+  seq: number;
+  doc: Document;
+}
+
+/** A write of one document inside a batch. */
+export type DocWrite = { kind: 'put'; collection: string; id: string; seq: number; doc: Document } | { kind: 'delete'; collection: string; id: string };
+
+const MIGRATION = `
+CREATE TABLE IF NOT EXISTS collections (
+  name TEXT PRIMARY KEY,
+  schema_json TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_seq INTEGER NOT NULL DEFAULT 0,
+  -- creation order, for listing newest first like Typesense
+  ordinal INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+  collection TEXT NOT NULL,
+  id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  doc_json TEXT NOT NULL,
+  PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS documents_by_seq ON documents (collection, seq);
+CREATE TABLE IF NOT EXISTS aliases (
+  name TEXT PRIMARY KEY,
+  collection_name TEXT NOT NULL
+);
+`;
+
+/** The SQLite side of the embedded backend. All statements are prepared once. */
+export class SearchStore {
+  readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'search.db'));
+    // WAL lets readers (export, backups) run beside the writer; NORMAL is durable across process
+    // crashes in WAL mode and only risks the last commits on power loss, which the outbox replays.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(MIGRATION);
+    this.stmts = {
+      listCollections: this.db.prepare('SELECT name, schema_json, created_at, next_seq FROM collections ORDER BY ordinal'),
+      insertCollection: this.db.prepare(
+        'INSERT INTO collections (name, schema_json, created_at, next_seq, ordinal) VALUES (?, ?, ?, 0, (SELECT COALESCE(MAX(ordinal), 0) + 1 FROM collections))',
+      ),
+      updateSchema: this.db.prepare('UPDATE collections SET schema_json = ? WHERE name = ?'),
+      updateSeq: this.db.prepare('UPDATE collections SET next_seq = ? WHERE name = ?'),
+      deleteCollection: this.db.prepare('DELETE FROM collections WHERE name = ?'),
+      deleteCollectionDocs: this.db.prepare('DELETE FROM documents WHERE collection = ?'),
+      listDocs: this.db.prepare('SELECT id, seq, doc_json FROM documents WHERE collection = ? ORDER BY seq'),
+      putDoc: this.db.prepare('INSERT OR REPLACE INTO documents (collection, id, seq, doc_json) VALUES (?, ?, ?, ?)'),
+      deleteDoc: this.db.prepare('DELETE FROM documents WHERE collection = ? AND id = ?'),
+      listAliases: this.db.prepare('SELECT name, collection_name FROM aliases ORDER BY name'),
+      upsertAlias: this.db.prepare('INSERT OR REPLACE INTO aliases (name, collection_name) VALUES (?, ?)'),
+      deleteAlias: this.db.prepare('DELETE FROM aliases WHERE name = ?'),
+    };
+  }
+
+  /** All collections in creation order. */
+  loadCollections(): Array<StoredCollection> {
+    const rows = this.stmts.listCollections.all() as Array<{ name: string; schema_json: string; created_at: number; next_seq: number }>;
+    return rows.map((r) => ({ schema: JSON.parse(r.schema_json) as NormalizedSchema, createdAt: r.created_at, nextSeq: r.next_seq }));
+  }
+
+  /** The documents of a collection in sequence order, streamed. */
+  *loadDocuments(collection: string): Generator<StoredDocument> {
+    for (const r of this.stmts.listDocs.iterate(collection) as Iterable<{ id: string; seq: number; doc_json: string }>) {
+      yield { id: r.id, seq: r.seq, doc: JSON.parse(r.doc_json) as Document };
+    }
+  }
+
+  /** Stores a new collection. */
+  createCollection(schema: NormalizedSchema, createdAt: number): void {
+    this.stmts.insertCollection.run(schema.name, JSON.stringify(schema), createdAt);
+  }
+
+  /** Replaces a collection's schema (after a PATCH). Documents keep dropped fields' values, as in Typesense. */
+  updateSchema(schema: NormalizedSchema): void {
+    this.stmts.updateSchema.run(JSON.stringify(schema), schema.name);
+  }
+
+  /** Removes a collection and its documents in one transaction. */
+  deleteCollection(name: string): void {
+    this.db.transaction(() => {
+      this.stmts.deleteCollectionDocs.run(name);
+      this.stmts.deleteCollection.run(name);
+    })();
+  }
+
+  /** Applies a batch of document writes and the new sequence counter in one transaction. */
+  writeBatch(collection: string, writes: DocWrite[], nextSeq: number): void {
+    this.db.transaction(() => {
+      for (const w of writes) {
+        if (w.kind === 'put') this.stmts.putDoc.run(w.collection, w.id, w.seq, JSON.stringify(w.doc));
+        else this.stmts.deleteDoc.run(w.collection, w.id);
+      }
+      this.stmts.updateSeq.run(nextSeq, collection);
+    })();
+  }
+
+  /** All aliases. */
+  loadAliases(): Array<{ name: string; collection_name: string }> {
+    return this.stmts.listAliases.all() as Array<{ name: string; collection_name: string }>;
+  }
+
+  /** Creates or retargets an alias. */
+  upsertAlias(name: string, collectionName: string): void {
+    this.stmts.upsertAlias.run(name, collectionName);
+  }
+
+  /** Removes an alias. */
+  deleteAlias(name: string): void {
+    this.stmts.deleteAlias.run(name);
+  }
+
+  /** Closes the database file. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
