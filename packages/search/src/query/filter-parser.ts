@@ -148,8 +148,10 @@ class Parser {
     const c = this.src[this.pos];
     let values: Array<Scalar | Range>;
     if (c === '[') values = this.parseList(field);
-    else if (c === '`') values = [this.readQuoted(field)];
-    else {
+    else if (c === '`') {
+      values = [this.readQuoted(field)];
+      this.expectValueEnd(field);
+    } else {
       const valStart = this.pos;
       const raw = this.readUnquoted(field, false);
       if (raw === '') throw this.fail(`empty value for field '${field}'`, valStart);
@@ -177,6 +179,18 @@ class Parser {
       }
     }
     return 'match';
+  }
+
+  /** After a quoted value: only a separator may follow; a stray backtick is reported as such. */
+  private expectValueEnd(field: string): void {
+    this.skipWs();
+    if (this.pos >= this.src.length || this.src[this.pos] === ')') return;
+    if (this.startsWith('&&') || this.startsWith('||')) return;
+    const rest = /^[^&|)\],]*/.exec(this.src.slice(this.pos))![0];
+    if (rest.includes('`')) {
+      throw this.fail(`backtick inside a value is not allowed (after the quoted value of field '${field}')`);
+    }
+    throw this.fail(`unexpected '${this.src[this.pos]}' after the quoted value of field '${field}'`);
   }
 
   /** A backtick-quoted value: anything but a backtick, taken verbatim. */
@@ -224,6 +238,7 @@ class Parser {
       if (this.src[this.pos] === '`') {
         values.push(this.readQuoted(field));
         this.skipWs();
+        if (this.src[this.pos] !== ',' && this.src[this.pos] !== ']') this.expectValueEnd(field);
       } else {
         const itemStart = this.pos;
         const raw = this.readUnquoted(field, true);

@@ -19,7 +19,9 @@ export function findField(collection: CollectionInfo, name: string): FieldSchema
 
 /** The wildcard field whose pattern matches `name`, for error messages. */
 export function wildcardFor(collection: CollectionInfo, name: string): FieldSchema | undefined {
-  return collection.fields.find((f) => {
+  // the longest pattern is the most specific one (`s_.*` rather than `.*`)
+  const byLength = [...collection.fields].sort((a, b) => b.name.length - a.name.length);
+  return byLength.find((f) => {
     if (!isWildcardField(f)) return false;
     try {
       return new RegExp(`^(?:${f.name})$`).test(name);
