@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Errors } from 'typesense';
-import { AppError } from '../../../kit/src/errors.ts';
+import { AppError } from '@fountain/kit';
 import { toAppError, typesenseMessage } from './map-error.ts';
 
 /** An error built the way the official client builds it for an HTTP answer. */

@@ -1,5 +1,4 @@
-// The kit's index is not written yet; import the error module directly until `@fountain/kit` exports it.
-import { AppError } from '../../../kit/src/errors.ts';
+import { AppError } from '@fountain/kit';
 
 /** The prefix the official client puts before the server's own message in every HTTP error. */
 const SERVER_SAID = ' | Server said: ';

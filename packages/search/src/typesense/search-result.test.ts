@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../../kit/src/errors.ts';
+import { AppError } from '@fountain/kit';
 import { normalizeMultiSearchResult, normalizeSearchResult } from './search-result.ts';
 
 describe('normalizeSearchResult', () => {

@@ -1,4 +1,4 @@
-import { AppError } from '../../../kit/src/errors.ts';
+import { AppError } from '@fountain/kit';
 import type { SearchHit, SearchResult } from '../backend.ts';
 
 /** A per-search failure inside a multi_search answer, as Typesense writes it. */

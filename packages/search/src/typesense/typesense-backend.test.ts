@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startTypesense, typesenseAvailable, type TypesenseServer } from '@fountain/testing';
-import { AppError } from '../../../kit/src/errors.ts';
+import { AppError } from '@fountain/kit';
 import type { CollectionSchema, SearchBackend } from '../backend.ts';
 import { createTypesenseBackend } from './typesense-backend.ts';
 

@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Client } from 'typesense';
 import type { CollectionCreateSchema, CollectionUpdateSchema, DocumentWriteParameters } from 'typesense';
-import { AppError } from '../../../kit/src/errors.ts';
+import { AppError } from '@fountain/kit';
 import type {
   CollectionInfo,
   CollectionSchema,
