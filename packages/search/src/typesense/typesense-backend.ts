@@ -226,7 +226,7 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
     },
 
     multiSearch(searches, common) {
-      return call('collection', async () => {
+      return call('collection named in multi_search', async () => {
         const raw: unknown = await client.multiSearch.perform(
           { searches: searches.map(definedOnly) } as never,
           definedOnly(common) as never,
