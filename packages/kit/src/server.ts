@@ -33,10 +33,18 @@ export interface RunningServer {
 export async function runServer(app: FastifyInstance, opts: RunServerOptions): Promise<RunningServer> {
   let closing: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
-    // app.close() stops accepting, waits for in-flight requests, then runs onClose hooks.
     closing ??= (async () => {
-      await app.close();
+      // Keep-alive connections would hold close() open after their in-flight request ends; close
+      // each one as soon as it goes idle. (app.close() itself stops accepting, answers requests that
+      // arrive meanwhile with 503, waits for in-flight ones, then runs onClose hooks.)
+      const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(reaper);
+      }
       await opts.onClose?.();
+      grace.uninstall();
     })();
     return closing;
   };
@@ -54,10 +62,6 @@ export async function runServer(app: FastifyInstance, opts: RunServerOptions): P
       opts.logger.info('shutdown complete');
     },
   );
-  app.addHook('onClose', async () => {
-    grace.uninstall();
-  });
-
   try {
     const address = await app.listen({ port: opts.port, host: opts.host });
     opts.logger.info({ address }, 'listening');
