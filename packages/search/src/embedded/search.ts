@@ -126,7 +126,7 @@ function comparator(terms: SortTerm[]): Cmp {
 /** The first k candidates in order, without sorting everything when k is small. */
 function topK(all: Candidate[], k: number, cmp: Cmp): Candidate[] {
   if (k === 0) return [];
-  if (all.length <= k * 4) return all.sort(cmp).slice(0, k);
+  if (all.length <= k * 4) return [...all].sort(cmp).slice(0, k);
   const best: Candidate[] = [];
   for (const c of all) {
     if (best.length === k && cmp(c, best[k - 1]!) >= 0) continue;
