@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, createLogger, loadConfig, runServer, type ApiKey } from '@fountain/kit';
-import { createEmbeddedBackend, createTypesenseBackend, typesenseNodesFromEnv, type SearchBackend } from '@fountain/search';
+import { createEmbeddedBackend, createTypesenseBackend, typesenseNodesFromEnv, type SearchBackend, type TypesenseNode } from '@fountain/search';
 import { buildApp } from './app.ts';
 import { GatewayConfigSchema, SEED_DEV_SERVICE_KEY, type GatewayConfig } from './config.ts';
 import { SchemaCache } from './domain/schema-cache.ts';
@@ -25,11 +25,12 @@ function crossCheck(config: GatewayConfig, typesenseConfigured: boolean): string
 /** Starts the Search Gateway: config, backend, default collection, HTTP server, graceful shutdown. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config: GatewayConfig;
-  let nodes: ReturnType<typeof typesenseNodesFromEnv>;
+  let nodes: TypesenseNode[] | null;
   try {
     config = loadConfig(GatewayConfigSchema, { env });
-    nodes = typesenseNodesFromEnv(env);
-    const problems = crossCheck(config, nodes !== null);
+    const fromEnv = typesenseNodesFromEnv(env);
+    nodes = fromEnv.nodes;
+    const problems = [...fromEnv.problems, ...crossCheck(config, nodes !== null)];
     if (problems.length > 0) throw new ConfigError(problems);
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);
