@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './create-app.ts';
 import { createLogger } from './logger.ts';
@@ -40,5 +42,27 @@ describe('runServer', () => {
     await closing;
     expect(events).toEqual(['response', 'onClose']);
     expect(process.listenerCount('SIGTERM')).toBe(listenersBefore);
+  });
+
+  it('shuts down on SIGTERM: drains, runs onClose and exits 0', async () => {
+    const index = fileURLToPath(new URL('./index.ts', import.meta.url));
+    const script = `
+      import { createApp, createLogger, runServer } from ${JSON.stringify(index)};
+      const logger = createLogger({ name: 'sig' });
+      const app = createApp({ name: 'sig', version: '1', logger });
+      await runServer(app, { port: 0, host: '127.0.0.1', logger, onClose: async () => { console.log('ONCLOSE'); } });
+      console.log('READY');
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('READY')) child.kill('SIGTERM');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toContain('ONCLOSE');
+    expect(out).toContain('"signal":"SIGTERM"');
+    expect(out).toContain('shutdown complete');
   });
 });
