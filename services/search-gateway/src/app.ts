@@ -35,6 +35,13 @@ export async function buildApp(deps: GatewayDeps, opts: GatewayAppOptions) {
         'a real Typesense or the embedded engine.',
     },
   });
+  // A key may come in the query string (`x-typesense-api-key`, as Typesense accepts it). Auth has read
+  // it by now (onRequest); drop it before validation, so closed query schemas don't refuse it and it is
+  // never passed on to the engine as a search parameter.
+  app.addHook('preValidation', async (request) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query && typeof query === 'object' && 'x-typesense-api-key' in query) delete query['x-typesense-api-key'];
+  });
   await app.register(seedRoutes, { deps });
   await app.register(collectionRoutes, { deps });
   await app.register(documentRoutes, { deps });
