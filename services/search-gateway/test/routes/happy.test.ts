@@ -1,0 +1,312 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
+import { DEFAULT_COLLECTION, KEY, ROUTES, buildHarness, withKey, type Harness } from './helpers.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await buildHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+/** The seeds' curl headers, verbatim (seeds/000 section 8c). */
+const CURL_HEADERS = { 'Content-Type': 'application/json', 'X-API-KEY': 'your_secure_typesense_service_api_key' };
+
+/** The seeds' curl bodies, byte for byte, whitespace included. */
+const CURL_SYNC = `{
+           "operation": "create",
+           "document": {
+               "id": "1_1",
+               "element_type": "script",
+               "element_id": 1,
+               "sequence_number": 1,
+               "version_number": 1,
+               "comment": "First script element.",
+               "service_name": "service_a"
+           }
+         }`;
+const CURL_SEARCH = `{
+           "q": "script",
+           "query_by": "element_type",
+           "filter_by": null,
+           "sort_by": "sequence_number:asc",
+           "max_hits": 10
+         }`;
+
+describe('the seed endpoints (seeds/000 section 8c, verbatim)', () => {
+  it('POST /documents/sync with the curl example', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/documents/sync', headers: CURL_HEADERS, payload: CURL_SYNC });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ message: 'Document create operation successful.' });
+    await expect(h.backend.getDocument(DEFAULT_COLLECTION, '1_1')).resolves.toMatchObject({ comment: 'First script element.' });
+  });
+
+  it('POST /search with the curl example', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/search', headers: CURL_HEADERS, payload: CURL_SEARCH });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<{ hits: Array<{ document: Record<string, unknown>; text_match: number | null }>; found: number; out_of: number }>();
+    expect(Object.keys(body).sort()).toEqual(['found', 'hits', 'out_of']);
+    expect(body.found).toBe(2);
+    expect(body.out_of).toBe(3);
+    expect(body.hits.map((x) => x.document.id)).toEqual(['1_1', '2_1']);
+    for (const hit of body.hits) {
+      expect(Object.keys(hit).sort()).toEqual(['document', 'text_match']);
+      expect(typeof hit.text_match).toBe('number');
+    }
+    expect(body.hits[0]?.document).toEqual({
+      id: '1_1',
+      element_type: 'script',
+      element_id: 1,
+      sequence_number: 1,
+      version_number: 1,
+      comment: 'First script element.',
+      service_name: 'service_a',
+    });
+  });
+
+  it('sorts descending and filters', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/search',
+      headers: withKey(KEY.full),
+      payload: { q: '*', query_by: 'comment', filter_by: 'element_type:=script && element_id:>=1', sort_by: 'sequence_number:desc' },
+    });
+    expect(res.json<{ hits: Array<{ document: { id: string } }> }>().hits.map((x) => x.document.id)).toEqual(['2_1', '1_1']);
+  });
+
+  it('update upserts and delete removes through /documents/sync (operation case-insensitive)', async () => {
+    const doc = { id: '9_1', element_type: 'scene', element_id: 9, sequence_number: 9, version_number: 1, comment: 'Before.', service_name: 'service_a' };
+    const up1 = await h.app.inject({ method: 'POST', url: '/documents/sync', headers: withKey(KEY.full), payload: { operation: 'update', document: doc } });
+    expect(up1.json()).toEqual({ message: 'Document update operation successful.' });
+    const up2 = await h.app.inject({
+      method: 'POST',
+      url: '/documents/sync',
+      headers: withKey(KEY.full),
+      payload: { operation: 'UPDATE', document: { ...doc, comment: 'After.', version_number: 2 } },
+    });
+    expect(up2.statusCode, up2.body).toBe(200);
+    await expect(h.backend.getDocument(DEFAULT_COLLECTION, '9_1')).resolves.toMatchObject({ comment: 'After.', version_number: 2 });
+    const del = await h.app.inject({ method: 'POST', url: '/documents/sync', headers: withKey(KEY.full), payload: { operation: 'delete', document_id: '9_1' } });
+    expect(del.json()).toEqual({ message: 'Document delete operation successful.' });
+    await expect(h.backend.getDocument(DEFAULT_COLLECTION, '9_1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a repeated create is idempotent (an upsert, seeds section 9a)', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await h.app.inject({ method: 'POST', url: '/documents/sync', headers: CURL_HEADERS, payload: CURL_SYNC });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+  });
+
+  it('max_hits limits the hits but not found', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/search', headers: withKey(KEY.full), payload: { q: '*', query_by: 'comment', max_hits: 2 } });
+    const body = res.json<{ hits: unknown[]; found: number }>();
+    expect(body.hits).toHaveLength(2);
+    expect(body.found).toBe(3);
+  });
+
+  it('collection overrides the default in both endpoints', async () => {
+    const doc = { id: 'only_story', element_type: 'note', element_id: 42, sequence_number: 42, version_number: 1, comment: 'Only in story.', service_name: 'service_c' };
+    const sync = await h.app.inject({ method: 'POST', url: '/documents/sync', headers: withKey(KEY.full), payload: { operation: 'create', document: doc, collection: 'story_a' } });
+    expect(sync.statusCode, sync.body).toBe(200);
+    await expect(h.backend.getDocument(DEFAULT_COLLECTION, 'only_story')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const inStory = await h.app.inject({ method: 'POST', url: '/search', headers: withKey(KEY.full), payload: { q: 'note', query_by: 'element_type', collection: 'story_a' } });
+    expect(inStory.json<{ found: number }>().found).toBe(1);
+    const inDefault = await h.app.inject({ method: 'POST', url: '/search', headers: withKey(KEY.full), payload: { q: 'note', query_by: 'element_type' } });
+    expect(inDefault.json<{ found: number }>().found).toBe(0);
+  });
+});
+
+describe('ops', () => {
+  it('/health is exactly {"status":"healthy"}', async () => {
+    const res = await h.app.inject({ url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('{"status":"healthy"}');
+  });
+
+  it('/ready reports the backend', async () => {
+    const res = await h.app.inject({ url: '/ready' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ready', checks: { search_backend_embedded: true } });
+  });
+
+  it('/metrics counts requests by route pattern', async () => {
+    await h.app.inject({ url: '/collections/story_a/documents/1_1', headers: withKey(KEY.full) });
+    await h.app.inject({ method: 'POST', url: '/search', headers: withKey(KEY.full), payload: { q: '*', query_by: 'comment' } });
+    const res = await h.app.inject({ url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/http_requests_total\{[^}]*route="\/collections\/:collection\/documents\/:id"[^}]*status_code="200"[^}]*\} \d+/);
+    expect(res.body).toMatch(/http_requests_total\{[^}]*route="\/search"/);
+    expect(res.body).not.toContain('route="/collections/story_a/documents/1_1"');
+  });
+
+  it('/docs/json lists every route', async () => {
+    const res = await h.app.inject({ url: '/docs/json' });
+    const spec = res.json<{ paths: Record<string, Record<string, unknown>> }>();
+    for (const route of ROUTES) {
+      const path = route.route.replace(/:(\w+)/g, '{$1}');
+      expect(spec.paths[path], path).toBeDefined();
+      expect(spec.paths[path]?.[route.method.toLowerCase()], `${route.method} ${path}`).toBeDefined();
+    }
+    expect(spec.paths['/health']).toBeDefined();
+  });
+
+  it('echoes a caller x-request-id, and makes one otherwise', async () => {
+    const res = await h.app.inject({ url: '/collections/story_a', headers: withKey(KEY.full, { 'x-request-id': 'trace-abc.123' }) });
+    expect(res.headers['x-request-id']).toBe('trace-abc.123');
+    const denied = await h.app.inject({ url: '/collections/story_a', headers: { 'x-request-id': 'trace-denied' } });
+    expect(denied.statusCode).toBe(401);
+    expect(denied.headers['x-request-id']).toBe('trace-denied');
+    const fresh = await h.app.inject({ url: '/health' });
+    expect(fresh.headers['x-request-id']).toMatch(/^[A-Za-z0-9._:-]+$/);
+  });
+});
+
+describe('the Typesense-compatible API', () => {
+  const auth = withKey(KEY.full);
+  const movie = (id: string, extra: Record<string, unknown> = {}) => ({ id, title: `Movie ${id}`, year: 2000 + Number(id.replace(/\D/g, '') || 0), genre: 'drama', ...extra });
+
+  it('collections: create, get, list, patch, delete', async () => {
+    const schema = { name: 'movies', fields: [{ name: 'title', type: 'string' }, { name: 'year', type: 'int32' }, { name: 'genre', type: 'string', facet: true }], default_sorting_field: 'year' };
+    const created = await h.app.inject({ method: 'POST', url: '/collections', headers: auth, payload: schema });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ name: 'movies', num_documents: 0, default_sorting_field: 'year' });
+
+    const got = await h.app.inject({ url: '/collections/movies', headers: auth });
+    expect(got.json()).toMatchObject({ name: 'movies', fields: expect.arrayContaining([expect.objectContaining({ name: 'title', type: 'string' })]) });
+
+    const list = await h.app.inject({ url: '/collections', headers: auth });
+    expect(list.json<Array<{ name: string }>>().map((c) => c.name)).toContain('movies');
+
+    const patched = await h.app.inject({ method: 'PATCH', url: '/collections/movies', headers: auth, payload: { fields: [{ name: 'rating', type: 'float', optional: true }] } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    const after = await h.app.inject({ url: '/collections/movies', headers: auth });
+    expect(after.json<{ fields: Array<{ name: string }> }>().fields.map((f) => f.name)).toContain('rating');
+
+    const dropped = await h.app.inject({ method: 'PATCH', url: '/collections/movies', headers: auth, payload: { fields: [{ name: 'rating', drop: true }] } });
+    expect(dropped.statusCode, dropped.body).toBe(200);
+
+    await h.backend.createCollection(seedCollectionSchema('to_delete'));
+    const deleted = await h.app.inject({ method: 'DELETE', url: '/collections/to_delete', headers: auth });
+    expect(deleted.statusCode).toBe(200);
+    expect(deleted.json()).toMatchObject({ name: 'to_delete' });
+    expect((await h.app.inject({ url: '/collections/to_delete', headers: auth })).statusCode).toBe(404);
+  });
+
+  it('documents: create, upsert, update, emplace, get, patch, delete', async () => {
+    const create = await h.app.inject({ method: 'POST', url: '/collections/movies/documents', headers: auth, payload: movie('1') });
+    expect(create.statusCode, create.body).toBe(201);
+    expect(create.json()).toMatchObject({ id: '1', title: 'Movie 1' });
+
+    const upsert = await h.app.inject({ method: 'POST', url: '/collections/movies/documents?action=upsert', headers: auth, payload: movie('1', { title: 'Upserted' }) });
+    expect(upsert.statusCode, upsert.body).toBe(200);
+
+    const update = await h.app.inject({ method: 'POST', url: '/collections/movies/documents?action=update', headers: auth, payload: { id: '1', genre: 'comedy' } });
+    expect(update.statusCode, update.body).toBe(200);
+
+    const emplace = await h.app.inject({ method: 'POST', url: '/collections/movies/documents?action=emplace', headers: auth, payload: movie('2') });
+    expect(emplace.statusCode, emplace.body).toBe(200);
+
+    const got = await h.app.inject({ url: '/collections/movies/documents/1', headers: auth });
+    expect(got.json()).toEqual({ id: '1', title: 'Upserted', year: 2001, genre: 'comedy' });
+
+    const patched = await h.app.inject({ method: 'PATCH', url: '/collections/movies/documents/1', headers: auth, payload: { title: 'Patched' } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect((await h.backend.getDocument('movies', '1')).title).toBe('Patched');
+
+    const deleted = await h.app.inject({ method: 'DELETE', url: '/collections/movies/documents/2', headers: auth });
+    expect(deleted.statusCode).toBe(200);
+    expect(deleted.json()).toMatchObject({ id: '2' });
+    expect((await h.app.inject({ url: '/collections/movies/documents/2', headers: auth })).statusCode).toBe(404);
+  });
+
+  it('import JSONL (text/plain and application/x-ndjson) and export', async () => {
+    const lines = [movie('10'), movie('11'), movie('12', { genre: 'comedy' })].map((d) => JSON.stringify(d)).join('\n');
+    const res = await h.app.inject({ method: 'POST', url: '/collections/movies/documents/import?action=create', headers: { ...auth, 'content-type': 'text/plain' }, payload: lines });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body.split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([{ success: true }, { success: true }, { success: true }]);
+
+    const ndjson = await h.app.inject({
+      method: 'POST',
+      url: '/collections/movies/documents/import?action=upsert&return_id=true',
+      headers: { ...auth, 'content-type': 'application/x-ndjson' },
+      payload: `${JSON.stringify(movie('13'))}\n${JSON.stringify({ id: 14 })}`,
+    });
+    expect(ndjson.statusCode, ndjson.body).toBe(200);
+    const results = ndjson.body.split('\n').map((l) => JSON.parse(l) as { success: boolean; id?: string });
+    expect(results[0]).toEqual({ success: true, id: '13' });
+    expect(results[1]?.success).toBe(false);
+
+    const exported = await h.app.inject({ url: '/collections/movies/documents/export', headers: auth });
+    expect(exported.statusCode).toBe(200);
+    const ids = exported.body.split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(ids).toEqual(expect.arrayContaining(['1', '10', '11', '12', '13']));
+
+    const filtered = await h.app.inject({ url: `/collections/movies/documents/export?filter_by=${encodeURIComponent('genre:=comedy')}&include_fields=id,genre`, headers: auth });
+    const rows = filtered.body.split('\n').map((l) => JSON.parse(l) as { id: string });
+    // Movie 1 became a comedy in the documents test.
+    expect(rows.sort((a, b) => a.id.localeCompare(b.id))).toEqual([{ id: '1', genre: 'comedy' }, { id: '12', genre: 'comedy' }]);
+  });
+
+  it('delete by filter', async () => {
+    const res = await h.app.inject({ method: 'DELETE', url: `/collections/movies/documents?filter_by=${encodeURIComponent('year:>=2011 && year:<=2012')}`, headers: auth });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ num_deleted: 2 });
+    expect((await h.app.inject({ url: '/collections/movies/documents/11', headers: auth })).statusCode).toBe(404);
+  });
+
+  it('search, with filters, sorting, facets and paging', async () => {
+    const res = await h.app.inject({
+      url: `/collections/movies/documents/search?${new URLSearchParams({ q: 'movie', query_by: 'title', filter_by: 'year:>2000', sort_by: 'year:desc', facet_by: 'genre', per_page: '2', page: '1' })}`,
+      headers: auth,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<{ found: number; hits: Array<{ document: { id: string } }>; facet_counts: unknown[]; page: number }>();
+    expect(body.found).toBeGreaterThanOrEqual(2);
+    expect(body.hits).toHaveLength(2);
+    expect(body.page).toBe(1);
+    expect(body.facet_counts).toHaveLength(1);
+  });
+
+  it('multi_search, with the collection in each search or in the query string', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/multi_search?query_by=comment',
+      headers: auth,
+      payload: { searches: [{ collection: 'story_a', q: 'script' }, { collection: 'elements', q: '*', per_page: 1 }] },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const { results } = res.json<{ results: Array<{ found: number; hits: unknown[] }> }>();
+    expect(results).toHaveLength(2);
+    expect(results[0]?.found).toBe(2);
+    expect(results[1]?.hits).toHaveLength(1);
+
+    const viaQuery = await h.app.inject({ method: 'POST', url: '/multi_search?collection=story_a', headers: auth, payload: { searches: [{ q: '*', query_by: 'comment' }] } });
+    expect(viaQuery.json<{ results: Array<{ found: number }> }>().results[0]?.found).toBeGreaterThanOrEqual(3);
+  });
+
+  it('aliases: upsert, get, list, search through one, delete', async () => {
+    const put = await h.app.inject({ method: 'PUT', url: '/aliases/films', headers: auth, payload: { collection_name: 'movies' } });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json()).toEqual({ name: 'films', collection_name: 'movies' });
+    expect((await h.app.inject({ url: '/aliases/films', headers: auth })).json()).toEqual({ name: 'films', collection_name: 'movies' });
+    const list = await h.app.inject({ url: '/aliases', headers: auth });
+    expect(list.json<{ aliases: unknown[] }>().aliases).toEqual(expect.arrayContaining([{ name: 'films', collection_name: 'movies' }]));
+
+    const search = await h.app.inject({ url: '/collections/films/documents/search?q=*&query_by=title', headers: auth });
+    expect(search.statusCode, search.body).toBe(200);
+    expect(search.json<{ found: number }>().found).toBeGreaterThan(0);
+
+    const repoint = await h.app.inject({ method: 'PUT', url: '/aliases/films', headers: auth, payload: { collection_name: 'story_a' } });
+    expect(repoint.json()).toEqual({ name: 'films', collection_name: 'story_a' });
+    // The schema cache follows the alias: story_a's fields are valid now, movies' are not.
+    const afterRepoint = await h.app.inject({ url: '/collections/films/documents/search?q=*&query_by=comment', headers: auth });
+    expect(afterRepoint.statusCode, afterRepoint.body).toBe(200);
+
+    const del = await h.app.inject({ method: 'DELETE', url: '/aliases/films', headers: auth });
+    expect(del.statusCode).toBe(200);
+    expect((await h.app.inject({ url: '/aliases/films', headers: auth })).statusCode).toBe(404);
+  });
+});
