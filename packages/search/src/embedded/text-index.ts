@@ -62,6 +62,7 @@ export class TextIndex {
   private ms: MiniSearch<Entry>;
   /** Token count per text field per document, for the "whole field matches" bonus. */
   private readonly lengths = new Map<number, Record<string, number>>();
+  private maxSeq = 0;
 
   constructor(readonly fields: string[]) {
     this.ms = this.create();
@@ -84,6 +85,7 @@ export class TextIndex {
     const lens: Record<string, number> = {};
     for (const f of this.fields) lens[f] = tokenize(fieldText(e.doc[f])).length;
     this.lengths.set(e.seq, lens);
+    if (e.seq > this.maxSeq) this.maxSeq = e.seq;
     this.ms.add(e);
   }
 
@@ -114,7 +116,20 @@ export class TextIndex {
     const out = new Map<number, TextMatch>();
     if (this.fields.length === 0 || tokens.length === 0) return out;
     const last = tokens.length - 1;
+    // MiniSearch skips a posting whose document boost is 0: filtering there keeps documents that fail
+    // the filter from ever becoming result objects. One verdict per document: 0 unknown, 1 yes, 2 no.
+    const verdict = new Uint8Array(this.maxSeq + 1);
+    const boostDocument = (id: unknown): number => {
+      const seq = id as number;
+      let v = verdict[seq];
+      if (!v) {
+        v = accept(seq) ? 1 : 2;
+        verdict[seq] = v;
+      }
+      return v === 1 ? 1 : 0;
+    };
     const results = this.ms.search(tokens.join(' '), {
+      boostDocument,
       fields: o.fields,
       combineWith: 'AND',
       tokenize: (q) => q.split(' '),
@@ -144,7 +159,6 @@ export class TextIndex {
     const fieldRank = new Map(o.fields.map((f, i) => [f, i]));
     for (const r of results) {
       const seq = r.id as number;
-      if (!accept(seq)) continue;
       const best: Array<TokenMatch | undefined> = new Array(tokens.length);
       for (const [term, fields] of Object.entries(r.match)) {
         for (const m of classify(term)) {
