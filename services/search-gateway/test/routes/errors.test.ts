@@ -1,0 +1,402 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InjectOptions } from 'fastify';
+import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
+import { FIXTURE_DOCS, KEY, buildHarness, expectEnvelope, expectValidation, withKey, type Harness } from './helpers.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await buildHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const auth = withKey(KEY.full);
+const doc = (extra: Record<string, unknown> = {}) => ({ ...FIXTURE_DOCS[0], id: 'err_1', ...extra });
+const inject = (opts: InjectOptions) => h.app.inject({ ...opts, headers: { ...auth, ...(opts.headers as Record<string, string> | undefined) } });
+const sync = (payload: unknown) => inject({ method: 'POST', url: '/documents/sync', payload: payload as Record<string, unknown> });
+const search = (payload: Record<string, unknown>) => inject({ method: 'POST', url: '/search', payload: { q: '*', query_by: 'comment', ...payload } });
+const tsSearch = (params: Record<string, string>, collection = 'story_a') =>
+  inject({ url: `/collections/${collection}/documents/search?${new URLSearchParams({ q: '*', query_by: 'comment', ...params })}` });
+
+describe('POST /documents/sync', () => {
+  it('refuses an unknown operation, naming the field', async () => {
+    for (const operation of ['upsert', 'remove', '', 'create ']) {
+      expectValidation(await sync({ operation, document: doc() }), 'operation');
+    }
+    expectValidation(await sync({ document: doc() }), 'operation');
+    expectValidation(await sync({ operation: 1, document: doc() }), 'operation');
+  });
+
+  it('refuses create/update without a document', async () => {
+    for (const operation of ['create', 'update']) {
+      expectValidation(await sync({ operation }), 'document');
+      expectValidation(await sync({ operation, document: null }), 'document');
+      expectValidation(await sync({ operation, document: [doc()] }), 'document');
+      expectValidation(await sync({ operation, document: 'a string' }), 'document');
+    }
+  });
+
+  it('refuses a delete without a document_id', async () => {
+    expectValidation(await sync({ operation: 'delete' }), 'document_id');
+    expectValidation(await sync({ operation: 'delete', document_id: null }), 'document_id');
+    expectValidation(await sync({ operation: 'delete', document_id: '' }), 'document_id');
+    expectValidation(await sync({ operation: 'delete', document_id: 7 }), 'document_id');
+  });
+
+  it('refuses a numeric, missing or empty document.id', async () => {
+    expectValidation(await sync({ operation: 'create', document: doc({ id: 1 }) }), 'document.id');
+    expectValidation(await sync({ operation: 'create', document: doc({ id: '' }) }), 'document.id');
+    const { id: _id, ...noId } = doc();
+    expectValidation(await sync({ operation: 'create', document: noId }), 'document.id');
+  });
+
+  it('refuses a document the schema rejects, naming the field', async () => {
+    const res = await sync({ operation: 'create', document: doc({ element_id: 'one' }) });
+    expectValidation(res, 'element_id');
+    const { comment: _c, ...missing } = doc();
+    expectValidation(await sync({ operation: 'create', document: missing }), 'comment');
+  });
+
+  it('an unknown collection is 404, for writes and deletes', async () => {
+    expectEnvelope(await sync({ operation: 'create', document: doc(), collection: 'nope' }), 'NOT_FOUND');
+    expectEnvelope(await sync({ operation: 'delete', document_id: '1_1', collection: 'nope' }), 'NOT_FOUND');
+  });
+
+  it('deleting a missing document is 404', async () => {
+    const body = expectEnvelope(await sync({ operation: 'delete', document_id: 'missing_1' }), 'NOT_FOUND');
+    expect(body.message).toContain('missing_1');
+  });
+
+  it('refuses a body that is not an object', async () => {
+    for (const payload of ['[]', '"create"', '42', 'null', 'true']) {
+      const res = await inject({ method: 'POST', url: '/documents/sync', headers: { 'content-type': 'application/json' }, payload });
+      expectEnvelope(res, 'VALIDATION_ERROR');
+    }
+  });
+
+  it('refuses an empty body and an unsupported content type', async () => {
+    expectEnvelope(await inject({ method: 'POST', url: '/documents/sync', headers: { 'content-type': 'application/json' }, payload: '' }), 'VALIDATION_ERROR');
+    const xml = await inject({ method: 'POST', url: '/documents/sync', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    expect(expectEnvelope(xml, 'VALIDATION_ERROR').message).toContain('Content-Type');
+    const text = await inject({ method: 'POST', url: '/documents/sync', headers: { 'content-type': 'text/plain' }, payload: JSON.stringify({ operation: 'create', document: doc() }) });
+    expectEnvelope(text, 'VALIDATION_ERROR');
+  });
+});
+
+describe('POST /search', () => {
+  it('needs q and query_by', async () => {
+    expectValidation(await inject({ method: 'POST', url: '/search', payload: { query_by: 'comment' } }), 'q');
+    expectValidation(await inject({ method: 'POST', url: '/search', payload: { q: '*' } }), 'query_by');
+    expectValidation(await search({ q: null }), 'q');
+    expectValidation(await search({ query_by: '' }), 'query_by');
+  });
+
+  it('refuses an unknown query_by field', async () => {
+    expectValidation(await search({ query_by: 'nope' }), 'nope');
+  });
+
+  it('refuses a malformed filter_by, naming it', async () => {
+    for (const filter_by of ['element_id:>', 'element_id:=', '((element_id:=1', 'element_id:=1 &&', 'element_id:=1 ||| element_id:=2', ':=1']) {
+      expectValidation(await search({ filter_by }), 'filter_by');
+    }
+  });
+
+  it('refuses a filter on an unknown field, naming it', async () => {
+    expectValidation(await search({ filter_by: 'nope:=1' }), 'nope');
+  });
+
+  // Breaking out of a quoted value is the 0.24.1 injection (DESIGN.md): a backtick inside a value.
+  const INJECTIONS = [
+    'comment:=x` || element_type:=`script',
+    'comment:=`x`` || element_type:=script`',
+    'comment:=[`x` || element_type:=`script`]',
+    'element_type:=script`',
+    'element_type:=`script',
+    'comment:=`a`b` && service_name:=`c`',
+  ];
+
+  it('refuses a backtick inside a value (the injection), naming filter_by', async () => {
+    for (const filter_by of INJECTIONS) {
+      const res = await search({ filter_by });
+      expect(res.statusCode, `${filter_by}: ${res.body}`).toBe(400);
+      expectValidation(res, 'filter_by');
+    }
+  });
+
+  it('parses a whole backtick-quoted filter structurally: no more than the explicit OR matches', async () => {
+    // ``comment:=`x` || element_type:`y` `` is what an injected VALUE produces inside a template; sent
+    // whole as filter_by it is ordinary Typesense syntax the caller is entitled to, so it is parsed
+    // into two clauses and re-rendered in the bracketed form, not refused.
+    const quoted = await search({ filter_by: 'comment:=`x` || element_type:`scene`' });
+    const plain = await search({ filter_by: 'comment:=[x] || element_type:[scene]' });
+    expect(quoted.statusCode, quoted.body).toBe(200);
+    expect(quoted.json<{ found: number }>().found).toBe(plain.json<{ found: number }>().found);
+    expect(quoted.json<{ hits: Array<{ document: { id: string } }> }>().hits.map((x) => x.document.id)).toEqual(['3_1']);
+  });
+
+  it('refuses a bad sort_by', async () => {
+    for (const sort_by of ['nope:asc', 'sequence_number:sideways', 'comment:asc', 'sequence_number:asc,element_id:asc,version_number:asc,sequence_number:desc']) {
+      expectValidation(await search({ sort_by }), 'sort_by');
+    }
+  });
+
+  it('refuses max_hits out of 1..250 or not an integer', async () => {
+    for (const max_hits of [0, -1, 251, 1000, 2.5, '10']) {
+      expectValidation(await search({ max_hits }), 'max_hits');
+    }
+  });
+
+  it('an unknown collection is 404', async () => {
+    expectEnvelope(await search({ collection: 'nope' }), 'NOT_FOUND');
+  });
+});
+
+describe('collections', () => {
+  it('a duplicate collection is 409', async () => {
+    const res = await inject({ method: 'POST', url: '/collections', payload: seedCollectionSchema('story_a') });
+    expect(expectEnvelope(res, 'CONFLICT').message).toContain('story_a');
+  });
+
+  it('a bad schema is 400 naming the problem', async () => {
+    expectValidation(await inject({ method: 'POST', url: '/collections', payload: { name: 'x1' } }), 'fields');
+    expectValidation(await inject({ method: 'POST', url: '/collections', payload: { name: 'x2', fields: [] } }), 'fields');
+    expectValidation(await inject({ method: 'POST', url: '/collections', payload: { name: 'x3', fields: [{ name: 'a', type: 'nonsense' }] } }), 'nonsense');
+    expectValidation(
+      await inject({ method: 'POST', url: '/collections', payload: { name: 'x4', fields: [{ name: 'a', type: 'string' }], default_sorting_field: 'missing' } }),
+      'missing',
+    );
+    expectValidation(await inject({ method: 'POST', url: '/collections', payload: { name: 'a/b', fields: [{ name: 'a', type: 'string' }] } }), 'name');
+  });
+
+  it('an unknown collection is 404 on get, patch and delete', async () => {
+    expectEnvelope(await inject({ url: '/collections/nope' }), 'NOT_FOUND');
+    expectEnvelope(await inject({ method: 'PATCH', url: '/collections/nope', payload: { fields: [{ name: 'a', type: 'string' }] } }), 'NOT_FOUND');
+    expectEnvelope(await inject({ method: 'DELETE', url: '/collections/nope' }), 'NOT_FOUND');
+  });
+
+  it('a bad PATCH is 400', async () => {
+    expectValidation(await inject({ method: 'PATCH', url: '/collections/story_a', payload: { fields: [] } }), 'fields');
+    expectValidation(await inject({ method: 'PATCH', url: '/collections/story_a', payload: {} }), 'fields');
+    expectEnvelope(await inject({ method: 'PATCH', url: '/collections/story_a', payload: { fields: [{ name: 'never_there', drop: true }] } }), 'VALIDATION_ERROR');
+    // Adding an existing field again (PATCH is not idempotent in 0.24.1).
+    expectEnvelope(await inject({ method: 'PATCH', url: '/collections/story_a', payload: { fields: [{ name: 'comment', type: 'string' }] } }), 'VALIDATION_ERROR');
+  });
+});
+
+describe('documents', () => {
+  it('refuses a numeric or missing id where it is required', async () => {
+    expectValidation(await inject({ method: 'POST', url: '/collections/story_a/documents', payload: doc({ id: 5 }) }), 'id');
+    const { id: _id, ...noId } = doc();
+    expectValidation(await inject({ method: 'POST', url: '/collections/story_a/documents?action=update', payload: noId }), 'id');
+  });
+
+  it('refuses an unknown action or dirty_values', async () => {
+    expectValidation(await inject({ method: 'POST', url: '/collections/story_a/documents?action=replace', payload: doc() }), 'action');
+    expectValidation(await inject({ method: 'POST', url: '/collections/story_a/documents?dirty_values=maybe', payload: doc() }), 'dirty_values');
+    expectValidation(await inject({ method: 'POST', url: '/collections/story_a/documents?surprise=1', payload: doc() }), 'surprise');
+  });
+
+  it('a duplicate create is 409, an update of a missing document 404', async () => {
+    expectEnvelope(await inject({ method: 'POST', url: '/collections/story_a/documents', payload: { ...FIXTURE_DOCS[0] } }), 'CONFLICT');
+    expectEnvelope(await inject({ method: 'POST', url: '/collections/story_a/documents?action=update', payload: { id: 'missing_2', comment: 'x' } }), 'NOT_FOUND');
+    expectEnvelope(await inject({ method: 'PATCH', url: '/collections/story_a/documents/missing_2', payload: { comment: 'x' } }), 'NOT_FOUND');
+  });
+
+  it('refuses a body id that differs from the path on PATCH', async () => {
+    expectValidation(await inject({ method: 'PATCH', url: '/collections/story_a/documents/1_1', payload: { id: '2_1', comment: 'x' } }), 'id');
+  });
+
+  it('refuses a body that is not an object', async () => {
+    for (const payload of ['[]', '"x"', '3']) {
+      const res = await inject({ method: 'POST', url: '/collections/story_a/documents', headers: { 'content-type': 'application/json' }, payload });
+      expectEnvelope(res, 'VALIDATION_ERROR');
+      const patch = await inject({ method: 'PATCH', url: '/collections/story_a/documents/1_1', headers: { 'content-type': 'application/json' }, payload });
+      expectEnvelope(patch, 'VALIDATION_ERROR');
+    }
+  });
+
+  it('missing documents and collections are 404', async () => {
+    expectEnvelope(await inject({ url: '/collections/story_a/documents/missing_3' }), 'NOT_FOUND');
+    expectEnvelope(await inject({ method: 'DELETE', url: '/collections/story_a/documents/missing_3' }), 'NOT_FOUND');
+    expectEnvelope(await inject({ url: '/collections/nope/documents/1_1' }), 'NOT_FOUND');
+    expectEnvelope(await inject({ method: 'POST', url: '/collections/nope/documents', payload: doc() }), 'NOT_FOUND');
+    expectEnvelope(await inject({ url: '/collections/nope/documents/export' }), 'NOT_FOUND');
+  });
+
+  it('delete by filter needs a valid, safe filter_by', async () => {
+    expectValidation(await inject({ method: 'DELETE', url: '/collections/story_a/documents' }), 'filter_by');
+    expectValidation(await inject({ method: 'DELETE', url: '/collections/story_a/documents?filter_by=' }), 'filter_by');
+    for (const filter of ['element_id:>', 'nope:=1', 'comment:=x` || element_type:=`script', 'element_type:=script`']) {
+      const res = await inject({ method: 'DELETE', url: `/collections/story_a/documents?filter_by=${encodeURIComponent(filter)}` });
+      expectEnvelope(res, 'VALIDATION_ERROR');
+    }
+    expectEnvelope(await inject({ method: 'DELETE', url: `/collections/nope/documents?filter_by=${encodeURIComponent('element_id:=1')}` }), 'NOT_FOUND');
+    // Nothing was deleted by any of the above.
+    await expect(h.backend.getDocument('story_a', '1_1')).resolves.toMatchObject({ id: '1_1' });
+  });
+
+  it('export refuses a bad filter the same way', async () => {
+    for (const filter of ['comment:=x` || element_type:=`script', 'nope:=1']) {
+      const res = await inject({ url: `/collections/story_a/documents/export?filter_by=${encodeURIComponent(filter)}` });
+      expectEnvelope(res, 'VALIDATION_ERROR');
+    }
+  });
+});
+
+describe('import', () => {
+  const importUrl = '/collections/story_a/documents/import';
+
+  it('refuses an empty body', async () => {
+    for (const payload of ['', '   ', '\n\n']) {
+      const res = await inject({ method: 'POST', url: importUrl, headers: { 'content-type': 'text/plain' }, payload });
+      expectEnvelope(res, 'VALIDATION_ERROR');
+    }
+  });
+
+  it('a JSON body instead of JSONL text is a clear 400', async () => {
+    for (const payload of [JSON.stringify(doc()), JSON.stringify([doc()])]) {
+      const res = await inject({ method: 'POST', url: importUrl, headers: { 'content-type': 'application/json' }, payload });
+      const body = expectValidation(res, 'JSONL');
+      expect(body.message).toContain('text/plain');
+    }
+  });
+
+  it('per-document failures are result lines with HTTP 200, as in Typesense', async () => {
+    const res = await inject({ method: 'POST', url: importUrl, headers: { 'content-type': 'text/plain' }, payload: `not json\n${JSON.stringify(doc({ id: 'imp_ok' }))}\n{"id": 3}` });
+    expect(res.statusCode, res.body).toBe(200);
+    const lines = res.body.split('\n').map((l) => JSON.parse(l) as { success: boolean; error?: string });
+    expect(lines.map((l) => l.success)).toEqual([false, true, false]);
+    expect(lines[0]?.error).toBeTruthy();
+  });
+
+  it('refuses bad query parameters and an unknown collection', async () => {
+    const payload = JSON.stringify(doc({ id: 'imp_q' }));
+    for (const q of ['action=replace', 'batch_size=0', 'batch_size=many', 'surprise=1']) {
+      const res = await inject({ method: 'POST', url: `${importUrl}?${q}`, headers: { 'content-type': 'text/plain' }, payload });
+      expectEnvelope(res, 'VALIDATION_ERROR');
+    }
+    const missing = await inject({ method: 'POST', url: '/collections/nope/documents/import', headers: { 'content-type': 'text/plain' }, payload });
+    expectEnvelope(missing, 'NOT_FOUND');
+  });
+});
+
+describe('GET .../documents/search', () => {
+  it('refuses an unsupported search parameter, naming it', async () => {
+    expectValidation(await tsSearch({ vector_query: 'x' }), 'vector_query');
+    expectValidation(await tsSearch({ group_by: 'element_type' }), 'group_by');
+  });
+
+  it('refuses missing q, bad numbers, bad filters and sorts', async () => {
+    expectValidation(await inject({ url: '/collections/story_a/documents/search?query_by=comment' }), 'q');
+    expectValidation(await tsSearch({ per_page: '251' }), 'per_page');
+    expectValidation(await tsSearch({ per_page: 'ten' }), 'per_page');
+    expectValidation(await tsSearch({ page: '-1' }), 'page');
+    expectValidation(await tsSearch({ filter_by: 'comment:=x` || element_type:=`script' }), 'filter_by');
+    expectValidation(await tsSearch({ filter_by: 'nope:=1' }), 'nope');
+    expectValidation(await tsSearch({ sort_by: 'nope:desc' }), 'sort_by');
+    expectValidation(await tsSearch({ facet_by: 'comment' }), 'comment');
+  });
+
+  it('an unknown collection is 404', async () => {
+    expectEnvelope(await tsSearch({}, 'nope'), 'NOT_FOUND');
+  });
+});
+
+describe('POST /multi_search', () => {
+  it('a bad search fails in its own slot; the others answer', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: '/multi_search',
+      payload: {
+        searches: [
+          { collection: 'story_a', q: 'scene', query_by: 'element_type' },
+          { collection: 'story_a', q: '*', query_by: 'comment', filter_by: 'comment:=x` || element_type:=`script' },
+          { collection: 'nope', q: '*', query_by: 'comment' },
+          { collection: 'story_a', q: '*', query_by: 'nope' },
+          { collection: 'story_a', q: '*', query_by: 'comment', per_page: 1 },
+        ],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const { results } = res.json<{ results: Array<Record<string, unknown>> }>();
+    expect(results).toHaveLength(5);
+    expect(results[0]).toMatchObject({ found: 1 });
+    expect(Object.keys(results[1] ?? {}).sort()).toEqual(['code', 'error']);
+    expect(results[1]).toMatchObject({ code: 400, error: expect.stringContaining('filter_by') as unknown });
+    expect(results[2]).toMatchObject({ code: 404 });
+    expect(results[3]).toMatchObject({ code: 400, error: expect.stringContaining('nope') as unknown });
+    expect((results[4] as { hits: unknown[] }).hits).toHaveLength(1);
+  });
+
+  it('a search without a collection is 400 naming its slot', async () => {
+    const res = await inject({ method: 'POST', url: '/multi_search', payload: { searches: [{ collection: 'story_a', q: '*', query_by: 'comment' }, { q: '*', query_by: 'comment' }] } });
+    expectValidation(res, 'searches[1].collection');
+    expectValidation(await inject({ method: 'POST', url: '/multi_search', payload: { searches: [{ collection: '', q: '*', query_by: 'comment' }] } }), 'collection');
+    expectValidation(await inject({ method: 'POST', url: '/multi_search', payload: { searches: [{ collection: 5, q: '*', query_by: 'comment' }] } }), 'collection');
+  });
+
+  it('refuses a body without searches, with too many, or with non-object slots', async () => {
+    expectValidation(await inject({ method: 'POST', url: '/multi_search', payload: {} }), 'searches');
+    expectValidation(await inject({ method: 'POST', url: '/multi_search', payload: { searches: 'x' } }), 'searches');
+    expectValidation(await inject({ method: 'POST', url: '/multi_search', payload: { searches: [1, 'x'] } }), 'searches');
+    const many = Array.from({ length: 51 }, () => ({ collection: 'story_a', q: '*', query_by: 'comment' }));
+    expectValidation(await inject({ method: 'POST', url: '/multi_search', payload: { searches: many } }), 'searches');
+  });
+});
+
+describe('aliases', () => {
+  it('a missing alias is 404; an alias to a missing collection is 404 when used', async () => {
+    expectEnvelope(await inject({ url: '/aliases/ghost' }), 'NOT_FOUND');
+    expectEnvelope(await inject({ method: 'DELETE', url: '/aliases/ghost' }), 'NOT_FOUND');
+    // Typesense accepts an alias to a collection that doesn't exist yet; using it is a 404.
+    const dangling = await inject({ method: 'PUT', url: '/aliases/dangling', payload: { collection_name: 'not_yet' } });
+    expect(dangling.statusCode, dangling.body).toBe(200);
+    expectEnvelope(await tsSearch({}, 'dangling'), 'NOT_FOUND');
+    expectEnvelope(await search({ collection: 'dangling' }), 'NOT_FOUND');
+    expectEnvelope(await inject({ method: 'POST', url: '/collections/dangling/documents', payload: doc() }), 'NOT_FOUND');
+  });
+
+  it('a bad alias body is 400 naming collection_name', async () => {
+    expectValidation(await inject({ method: 'PUT', url: '/aliases/x', payload: {} }), 'collection_name');
+    expectValidation(await inject({ method: 'PUT', url: '/aliases/x', payload: { collection_name: '' } }), 'collection_name');
+    expectValidation(await inject({ method: 'PUT', url: '/aliases/x', payload: { collection_name: 3 } }), 'collection_name');
+  });
+});
+
+describe('body limits', () => {
+  it('a JSON body over the limit is 413; an import over its own limit is 413', async () => {
+    const small = await buildHarness({ bodyLimit: 2048, maxImportBytes: 4096 });
+    try {
+      const big = { operation: 'create', document: doc({ comment: 'x'.repeat(4000) }) };
+      const res = await small.app.inject({ method: 'POST', url: '/documents/sync', headers: auth, payload: big });
+      expectEnvelope(res, 'PAYLOAD_TOO_LARGE');
+      const searchRes = await small.app.inject({ method: 'POST', url: '/search', headers: auth, payload: { q: 'x'.repeat(3000), query_by: 'comment' } });
+      expectEnvelope(searchRes, 'PAYLOAD_TOO_LARGE');
+
+      // The import route has its own (larger) limit: 3 KB passes, 5 KB doesn't.
+      const line = (i: number, size: number) => JSON.stringify(doc({ id: `big_${i}`, comment: 'y'.repeat(size) }));
+      const ok = await small.app.inject({ method: 'POST', url: '/collections/story_a/documents/import', headers: { ...auth, 'content-type': 'text/plain' }, payload: line(1, 2800) });
+      expect(ok.statusCode, ok.body).toBe(200);
+      const tooBig = await small.app.inject({ method: 'POST', url: '/collections/story_a/documents/import', headers: { ...auth, 'content-type': 'text/plain' }, payload: `${line(2, 2500)}\n${line(3, 2500)}` });
+      expectEnvelope(tooBig, 'PAYLOAD_TOO_LARGE');
+      const tooBigNd = await small.app.inject({ method: 'POST', url: '/collections/story_a/documents/import', headers: { ...auth, 'content-type': 'application/x-ndjson' }, payload: `${line(4, 2500)}\n${line(5, 2500)}` });
+      expectEnvelope(tooBigNd, 'PAYLOAD_TOO_LARGE');
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('paths', () => {
+  it('unknown routes and methods are 404 envelopes', async () => {
+    expectEnvelope(await inject({ url: '/collections/story_a/nope' }), 'NOT_FOUND');
+    expectEnvelope(await inject({ method: 'PUT', url: '/collections/story_a' }), 'NOT_FOUND');
+  });
+
+  it('a malformed path is a 4xx envelope, never a 500', async () => {
+    const res = await inject({ url: '/collections/%E0%A4%A/documents/1' });
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.statusCode).toBeLessThan(500);
+  });
+});
