@@ -18,7 +18,8 @@ export async function ensureDefaultCollection(
     try {
       await backend.getCollection(name);
       return true;
-    } catch (err) {
+    } catch (getErr) {
+      let err: unknown = getErr;
       if (err instanceof AppError && err.code === 'NOT_FOUND') {
         try {
           await backend.createCollection(seedCollectionSchema(name));

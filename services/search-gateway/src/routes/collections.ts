@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { authorize, isAllowed } from '@fountain/kit';
 import type { CollectionSchema, CollectionUpdate } from '@fountain/search';
 import type { GatewayDeps } from '../deps.ts';
-import { Name, NameParams, JsonObject } from './common.ts';
+import { Name, NameParams } from './common.ts';
 
 const Field = Type.Object(
   {
