@@ -71,6 +71,9 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
             batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
             return_id: Type.Optional(Type.Boolean()),
             return_doc: Type.Optional(Type.Boolean()),
+            // The official client (v2, v3) sends its own client-side option along in the query string;
+            // Typesense ignores it, so the gateway accepts and drops it.
+            throwOnFail: Type.Optional(Type.Boolean({ description: 'Ignored: an option of the official client, sent along by it' })),
           },
           { additionalProperties: false },
         ),
@@ -85,7 +88,8 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
         throw new AppError('VALIDATION_ERROR', 'The import body must be JSONL (Content-Type: text/plain or application/x-ndjson), one document per line.');
       }
       if (body.trim() === '') throw new AppError('VALIDATION_ERROR', 'The request body was empty.');
-      const out = await deps.backend.importDocuments(req.params.collection, body, req.query);
+      const { throwOnFail: _clientOnly, ...options } = req.query;
+      const out = await deps.backend.importDocuments(req.params.collection, body, options);
       return reply.type(TEXT).send(out);
     },
   );
