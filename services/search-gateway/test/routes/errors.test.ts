@@ -301,6 +301,12 @@ describe('GET .../documents/search', () => {
   it('an unknown collection is 404', async () => {
     expectEnvelope(await tsSearch({}, 'nope'), 'NOT_FOUND');
   });
+
+  it('a repeated query parameter is 400, not a 500', async () => {
+    expectEnvelope(await inject({ url: '/collections/story_a/documents/search?q=a&q=b&query_by=comment' }), 'VALIDATION_ERROR');
+    expectEnvelope(await inject({ method: 'POST', url: '/multi_search?query_by=comment&query_by=element_type', payload: { searches: [{ collection: 'story_a', q: '*' }] } }), 'VALIDATION_ERROR');
+    expectEnvelope(await inject({ method: 'DELETE', url: '/collections/story_a/documents?filter_by=element_id:=1&filter_by=element_id:=2' }), 'VALIDATION_ERROR');
+  });
 });
 
 describe('POST /multi_search', () => {

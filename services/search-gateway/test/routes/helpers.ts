@@ -381,6 +381,27 @@ export async function checkCommonRules(h: Harness, route: RouteCase): Promise<vo
     }
   }
 
+  if (route.body !== undefined) {
+    // Any well-formed JSON of the wrong shape is a 4xx envelope (or, where it happens to be valid, a
+    // success), never a 500.
+    for (const body of [[], 1, 'text', true, {}, { id: {} }, { fields: 'x', searches: {}, q: [], operation: {} }, [[{}]]]) {
+      const res = await send(h, route, withKey(KEY.full), { rawBody: JSON.stringify(body) });
+      expect(res.statusCode, `${label} with ${JSON.stringify(body)}: ${res.body}`).toBeLessThan(500);
+      if (res.statusCode >= 400) expectEnvelope(res, res.json<{ errorCode: ErrorCode }>().errorCode);
+    }
+  }
+
+  // Path parameters with characters a name can't have are a 4xx envelope.
+  if (route.route.includes(':')) {
+    for (const bad of ['%00x', 'a%0Ab', '%E0%A4%A']) {
+      const url = route.url(fresh()).replace(/^(\/[^/]+\/)[^/?]+/, `$1${bad}`);
+      const res = await h.app.inject({ method: route.method, url, headers: withKey(KEY.full) });
+      expect(res.statusCode, `${label} at ${url}: ${res.body}`).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, `${label} at ${url}: ${res.body}`).toBeLessThan(500);
+      expectEnvelope(res, res.json<{ errorCode: ErrorCode }>().errorCode);
+    }
+  }
+
   if (route.closedBody) {
     const n = fresh();
     const body = { ...(route.body?.(n) as object), surprise_field: 1 };
