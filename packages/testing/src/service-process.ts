@@ -32,11 +32,13 @@ export async function startService(opts: {
   port?: number;
   healthPath?: string;
   timeoutMs?: number;
+  /** Extra Node.js flags, e.g. `--cpu-prof` for profiling. */
+  nodeArgs?: string[];
 }): Promise<ServiceProcess> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const entry = resolve(REPO_ROOT, opts.entry);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', entry], {
     cwd: REPO_ROOT,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...opts.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
