@@ -1,7 +1,7 @@
 /** Deterministic synthetic documents and small statistics helpers shared by the benchmarks. */
 import type { CollectionSchema } from '@fountain/search';
 
-/** Words the documents are made of; queries pick from the same list. */
+/** The most frequent words of the vocabulary (the head of the Zipf distribution). */
 export const WORDS = [
   'dragon', 'castle', 'river', 'forest', 'winter', 'summer', 'shadow', 'light', 'storm', 'harbor',
   'mountain', 'desert', 'island', 'garden', 'mirror', 'letter', 'journey', 'secret', 'promise', 'voyage',
@@ -34,11 +34,64 @@ function rng(seed: number): () => number {
   };
 }
 
+const SYLLABLES = ['ka', 'lo', 'mi', 'ren', 'sa', 'tor', 'vel', 'dun', 'ar', 'is', 'eth', 'mor', 'quin', 'bra', 'zel', 'ol'];
+
+/**
+ * A vocabulary of 20,000 made-up words, used with a Zipf distribution (rank r drawn with weight 1/r),
+ * as words are in real text: a few are everywhere, most are rare. The named WORDS come first, so
+ * they are the most frequent.
+ */
+export const VOCABULARY: readonly string[] = (() => {
+  const seen = new Set<string>(WORDS);
+  const out: string[] = [...WORDS];
+  const r = rng(42);
+  while (out.length < 20_000) {
+    const n = 2 + Math.floor(r() * 3);
+    let w = '';
+    for (let i = 0; i < n; i++) w += SYLLABLES[Math.floor(r() * SYLLABLES.length)];
+    if (!seen.has(w)) {
+      seen.add(w);
+      out.push(w);
+    }
+  }
+  return out;
+})();
+
+/** Cumulative Zipf weights over VOCABULARY, for sampling by binary search. */
+const ZIPF_CDF: Float64Array = (() => {
+  const cdf = new Float64Array(VOCABULARY.length);
+  let sum = 0;
+  for (let i = 0; i < cdf.length; i++) cdf[i] = sum += 1 / (i + 1);
+  for (let i = 0; i < cdf.length; i++) cdf[i] = (cdf[i] as number) / sum;
+  return cdf;
+})();
+
+function zipfWord(r: () => number): string {
+  const x = r();
+  let lo = 0;
+  let hi = ZIPF_CDF.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((ZIPF_CDF[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return VOCABULARY[lo] as string;
+}
+
+/**
+ * Query words for benchmarks: words of middling frequency (ranks 20..2000), as people search for
+ * topics, not for "the".
+ */
+export function queryWords(count: number, seed = 9): string[] {
+  const r = rng(seed);
+  return Array.from({ length: count }, () => VOCABULARY[20 + Math.floor(r() * 1980)] as string);
+}
+
 /** `n` documents as JSONL lines, ids `0..n-1`. */
 export function makeDocs(n: number, seed: number): string[] {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
-  const words = (k: number) => Array.from({ length: k }, () => pick(WORDS)).join(' ');
+  const words = (k: number) => Array.from({ length: k }, () => zipfWord(r)).join(' ');
   const out: string[] = new Array(n);
   for (let i = 0; i < n; i++) {
     out[i] = JSON.stringify({

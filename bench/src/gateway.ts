@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startService, startTypesense } from '@fountain/testing';
 import { createEmbeddedBackend } from '@fountain/search';
-import { makeDocs, BENCH_SCHEMA, percentile, WORDS } from './data.ts';
+import { makeDocs, BENCH_SCHEMA, percentile, queryWords } from './data.ts';
 
 const quick = process.argv.includes('--quick');
 const cfg = quick
@@ -51,7 +51,7 @@ async function createCollection(t: Target, name: string): Promise<void> {
 
 async function searchLoad(t: Target, collection: string, seconds: number) {
   // A rotating set of realistic queries: a word, a filter and a sort, facets on one field.
-  const requests = WORDS.slice(0, 32).map((w) => ({
+  const requests = queryWords(64).map((w) => ({
     method: 'GET' as const,
     path:
       `/collections/${collection}/documents/search?q=${w}&query_by=title,body` +
@@ -80,8 +80,9 @@ async function embeddedP99(): Promise<{ p50: number; p99: number; loadSeconds: n
     }
     const loadSeconds = (performance.now() - started) / 1000;
     const times: number[] = [];
+    const words = queryWords(cfg.embeddedQueries);
     for (let i = 0; i < cfg.embeddedQueries; i++) {
-      const w = WORDS[i % WORDS.length] as string;
+      const w = words[i] as string;
       const t0 = performance.now();
       await backend.search('bench', {
         q: w,
