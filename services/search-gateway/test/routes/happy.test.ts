@@ -200,13 +200,13 @@ describe('the Typesense-compatible API', () => {
     expect(create.json()).toMatchObject({ id: '1', title: 'Movie 1' });
 
     const upsert = await h.app.inject({ method: 'POST', url: '/collections/movies/documents?action=upsert', headers: auth, payload: movie('1', { title: 'Upserted' }) });
-    expect(upsert.statusCode, upsert.body).toBe(200);
+    expect(upsert.statusCode, upsert.body).toBe(201);
 
     const update = await h.app.inject({ method: 'POST', url: '/collections/movies/documents?action=update', headers: auth, payload: { id: '1', genre: 'comedy' } });
-    expect(update.statusCode, update.body).toBe(200);
+    expect(update.statusCode, update.body).toBe(201);
 
     const emplace = await h.app.inject({ method: 'POST', url: '/collections/movies/documents?action=emplace', headers: auth, payload: movie('2') });
-    expect(emplace.statusCode, emplace.body).toBe(200);
+    expect(emplace.statusCode, emplace.body).toBe(201);
 
     const got = await h.app.inject({ url: '/collections/movies/documents/1', headers: auth });
     expect(got.json()).toEqual({ id: '1', title: 'Upserted', year: 2001, genre: 'comedy' });

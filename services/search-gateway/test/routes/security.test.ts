@@ -250,6 +250,6 @@ describe('secrets never reach the logs', () => {
     const get = await h.app.inject({ url: `/collections/story_a/documents/1_1?x-typesense-api-key=${KEY.full}` });
     expect(get.statusCode, get.body).toBe(200);
     const post = await h.app.inject({ method: 'POST', url: `/collections/story_a/documents?action=upsert&x-typesense-api-key=${KEY.full}`, payload: { ...{ id: 'qk_1', element_type: 'script', element_id: 1, sequence_number: 1, version_number: 1, comment: 'q', service_name: 's' } } });
-    expect(post.statusCode, post.body).toBe(200);
+    expect(post.statusCode, post.body).toBe(201);
   });
 });
