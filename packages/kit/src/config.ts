@@ -43,7 +43,7 @@ export function isSecretName(name: string): boolean {
  */
 export function loadConfig<T extends TSchema>(schema: T, opts: LoadConfigOptions = {}): Static<T> {
   const properties = objectProperties(schema);
-  const env = { ...readEnvFile(opts.envFile), ...definedOnly(opts.env ?? process.env) };
+  const env = readEnv(opts);
 
   const problems: string[] = [];
   const converted: Record<string, unknown> = {};
@@ -98,6 +98,17 @@ function objectProperties(schema: TSchema): Record<string, TSchema> {
     throw new TypeError('loadConfig needs a Type.Object schema whose properties are the variables');
   }
   return s.properties;
+}
+
+/**
+ * The environment a service reads: the `.env` file (if present) overlaid by the real variables, which
+ * win. For services that read variables outside a schema too (so `.env` applies to those as well).
+ *
+ * @example
+ *   const env = readEnv(); // then loadConfig(schema, { env, envFile: false })
+ */
+export function readEnv(opts: LoadConfigOptions = {}): Record<string, string> {
+  return { ...readEnvFile(opts.envFile), ...definedOnly(opts.env ?? process.env) };
 }
 
 function readEnvFile(envFile: string | false | undefined): Record<string, string> {

@@ -25,17 +25,12 @@ export const GatewayConfigSchema = Type.Object({
   TYPESENSE_COLLECTION_NAME: Type.String({ minLength: 1, default: 'elements' }),
   /** The full-scope service key callers present (X-API-KEY, X-TYPESENSE-API-KEY or Bearer). */
   TYPESENSE_SERVICE_API_KEY: Type.Optional(Type.String({ minLength: 8 })),
-  /** Further scoped keys: a JSON array of {id, value, collections, actions}. */
-  GATEWAY_API_KEYS: Type.Array(
-    Type.Object({
-      id: Type.String({ minLength: 1 }),
-      value: Type.String({ minLength: 8 }),
-      collections: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
-      actions: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
-      description: Type.Optional(Type.String()),
-    }),
-    { default: [] },
-  ),
+  /**
+   * Further scoped keys: a JSON array of {id, value, collections, actions}, e.g.
+   * `[{"id":"sequence","value":"...","collections":["sequence_*"],"actions":["documents:*"]}]`.
+   * Checked by the kit's parseApiKeys (unknown actions, duplicate ids or values).
+   */
+  GATEWAY_API_KEYS: Type.Optional(Type.String({ minLength: 1 })),
   /** Where the embedded backend keeps its SQLite file. */
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   /** Largest JSON body in bytes; JSONL imports get MAX_IMPORT_BYTES. */

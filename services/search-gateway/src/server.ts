@@ -1,48 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, createLogger, loadConfig, runServer, type ApiKey } from '@fountain/kit';
-import { createEmbeddedBackend, createTypesenseBackend, typesenseNodesFromEnv, type SearchBackend, type TypesenseNode } from '@fountain/search';
+import { createLogger, runServer } from '@fountain/kit';
+import { createEmbeddedBackend, createTypesenseBackend, type SearchBackend } from '@fountain/search';
 import { buildApp } from './app.ts';
-import { GatewayConfigSchema, SEED_DEV_SERVICE_KEY, type GatewayConfig } from './config.ts';
+import { SEED_DEV_SERVICE_KEY } from './config.ts';
+import { readSettings, type GatewaySettings } from './settings.ts';
 import { SchemaCache } from './domain/schema-cache.ts';
 import { ensureDefaultCollection } from './domain/ensure-collection.ts';
 
-/** Problems that the schema alone can't express: what production requires, and Typesense's key. */
-function crossCheck(config: GatewayConfig, typesenseConfigured: boolean): string[] {
-  const problems: string[] = [];
-  if (config.NODE_ENV === 'production') {
-    if (!config.TYPESENSE_SERVICE_API_KEY) problems.push('TYPESENSE_SERVICE_API_KEY: required in production');
-    if (config.TYPESENSE_SERVICE_API_KEY === SEED_DEV_SERVICE_KEY) {
-      problems.push("TYPESENSE_SERVICE_API_KEY: the seeds' placeholder key is refused in production");
-    }
-  }
-  if (typesenseConfigured && !config.TYPESENSE_API_KEY) {
-    problems.push('TYPESENSE_API_KEY: required when TYPESENSE_HOST or TYPESENSE_NODES is set');
-  }
-  return problems;
-}
-
 /** Starts the Search Gateway: config, backend, default collection, HTTP server, graceful shutdown. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  let config: GatewayConfig;
-  let nodes: TypesenseNode[] | null;
+  let settings: GatewaySettings;
   try {
-    config = loadConfig(GatewayConfigSchema, { env });
-    const fromEnv = typesenseNodesFromEnv(env);
-    nodes = fromEnv.nodes;
-    const problems = [...fromEnv.problems, ...crossCheck(config, nodes !== null)];
-    if (problems.length > 0) throw new ConfigError(problems);
+    settings = readSettings(env);
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   }
+  const { config, nodes, keys } = settings;
   const log = createLogger({ name: 'search-gateway', level: config.LOG_LEVEL });
   const dev = config.NODE_ENV !== 'production';
-  const serviceKey = config.TYPESENSE_SERVICE_API_KEY ?? SEED_DEV_SERVICE_KEY;
-  const keys: ApiKey[] = [
-    { id: 'service', value: serviceKey, collections: ['*'], actions: ['*'], description: 'TYPESENSE_SERVICE_API_KEY' },
-    ...config.GATEWAY_API_KEYS,
-  ];
 
   let backend: SearchBackend;
   if (nodes) {
