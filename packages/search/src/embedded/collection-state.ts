@@ -3,6 +3,8 @@
  * its MiniSearch text index. Rebuilt from SQLite at start; every write updates SQLite first.
  */
 import type { CollectionInfo, Document } from '../backend.ts';
+import type { Column } from './columns.ts';
+import { Column as ColumnImpl, columnKind } from './columns.ts';
 import type { NormalizedSchema } from './schema.ts';
 import { isTextType } from './schema.ts';
 import type { Entry } from './text-index.ts';
@@ -18,6 +20,12 @@ export class CollectionState {
   readonly byId = new Map<string, Entry>();
   /** Sequence number -> entry; iteration order is insertion order, which Typesense's ties follow. */
   readonly bySeq = new Map<number, Entry>();
+  /** Seq -> entry, as an array (holes for removed documents). */
+  readonly entries: Array<Entry | undefined> = [];
+  /** Columnar values of scalar fields (see columns.ts), by field name. */
+  columns = new Map<string, Column>();
+  /** Compiled filters by `filter_by` text (a small LRU; see search.ts). Cleared on schema change. */
+  readonly filterCache = new Map<string, unknown>();
   text: TextIndex;
 
   constructor(
@@ -26,6 +34,17 @@ export class CollectionState {
     public nextSeq: number,
   ) {
     this.text = new TextIndex(textFields(schema));
+    this.columns = this.buildColumns();
+  }
+
+  private buildColumns(): Map<string, Column> {
+    const cols = new Map<string, Column>();
+    for (const f of this.schema.fields) {
+      const kind = columnKind(f);
+      if (kind) cols.set(f.name, new ColumnImpl(f.name, kind));
+    }
+    for (const e of this.bySeq.values()) for (const c of cols.values()) c.set(e.seq, e.doc);
+    return cols;
   }
 
   /** The collection as `GET /collections/:name` shows it. */
@@ -49,6 +68,9 @@ export class CollectionState {
     const e: Entry = { seq, doc };
     this.byId.set(id, e);
     this.bySeq.set(seq, e);
+    while (this.entries.length <= seq) this.entries.push(undefined);
+    this.entries[seq] = e;
+    for (const c of this.columns.values()) c.set(seq, doc);
     this.text.add(e);
   }
 
@@ -59,6 +81,8 @@ export class CollectionState {
     this.text.remove(old.seq);
     this.byId.delete(id);
     this.bySeq.delete(old.seq);
+    this.entries[old.seq] = undefined;
+    for (const c of this.columns.values()) c.clear(old.seq);
   }
 
   /** Applies a new schema, rebuilding the text index when the set of text fields changed. */
@@ -67,5 +91,7 @@ export class CollectionState {
     this.schema = schema;
     const after = textFields(schema);
     if (after.join('\u0000') !== before) this.text = TextIndex.rebuild(after, this.bySeq.values());
+    this.columns = this.buildColumns();
+    this.filterCache.clear();
   }
 }

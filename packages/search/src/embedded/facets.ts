@@ -4,6 +4,7 @@
  * of distinct values) for numeric fields; strings get `total_values` only.
  */
 import type { FacetCount } from '../backend.ts';
+import type { CollectionState } from './collection-state.ts';
 import type { Entry } from './text-index.ts';
 import type { NormalizedField } from './schema.ts';
 import { baseType, isNumericType } from './schema.ts';
@@ -41,5 +42,39 @@ export function facetCounts(fields: NormalizedField[], matched: Entry[], maxValu
       ? { avg: sum / n, max, min, sum, total_values: counts.size }
       : { total_values: counts.size };
     return { counts: top, field_name: f.name, stats };
+  });
+}
+
+/**
+ * `facetCounts` over the candidates given as seqs (ascending): string fields with a regular column
+ * count interned value ids in an Int32Array; other fields go through `facetCounts` on the documents.
+ */
+export function facetCountsBySeq(fields: NormalizedField[], seqs: Int32Array, state: CollectionState, maxValues: number): FacetCount[] {
+  return fields.map((f) => {
+    const col = state.columns.get(f.name);
+    if (!col || col.irregular || col.kind !== 'str') {
+      const entries: Entry[] = [];
+      for (let j = 0; j < seqs.length; j++) entries.push(state.entries[seqs[j]!]!);
+      return facetCounts([f], entries, maxValues)[0]!;
+    }
+    const ids = col.ids;
+    const counts = new Int32Array(col.dict.length);
+    // Value ids in first-seen order.
+    const seen: number[] = [];
+    for (let j = 0; j < seqs.length; j++) {
+      const id = ids[seqs[j]!]!;
+      if (id < 0) continue;
+      if (counts[id] === 0) seen.push(id);
+      counts[id]!++;
+    }
+    // Stable sort: equal counts keep first-seen order.
+    const top = seen
+      .sort((a, b) => counts[b]! - counts[a]!)
+      .slice(0, maxValues)
+      .map((id) => {
+        const value = col.dict[id]!;
+        return { count: counts[id]!, highlighted: value, value };
+      });
+    return { counts: top, field_name: f.name, stats: { total_values: seen.length } };
   });
 }

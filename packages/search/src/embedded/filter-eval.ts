@@ -8,6 +8,7 @@
 import type { Clause, FilterNode, Range, Scalar } from '../query/ast.ts';
 import { isRange } from '../query/ast.ts';
 import type { Document } from '../backend.ts';
+import type { Column } from './columns.ts';
 import { invalid } from './errors.ts';
 import type { NormalizedField } from './schema.ts';
 import { baseType } from './schema.ts';
@@ -39,6 +40,131 @@ export function compileFilter(node: FilterNode, fields: NormalizedField[]): DocP
     }
   };
   return compile(node);
+}
+
+/** A compiled filter over documents by seq: true when the document stored under seq passes. */
+export type SeqPredicate = (seq: number) => boolean;
+
+/**
+ * Compiles a filter tree into a predicate over seqs that reads columns (columns.ts) where a clause's
+ * field has a regular column, and the document (`docAt`) otherwise. Same verdicts, and the same
+ * errors in the same order, as `compileFilter`.
+ */
+export function compileSeqFilter(
+  node: FilterNode,
+  fields: NormalizedField[],
+  columns: Map<string, Column>,
+  docAt: (seq: number) => Document,
+): SeqPredicate {
+  const byName = new Map(fields.map((f) => [f.name, f]));
+  const compile = (n: FilterNode): SeqPredicate => {
+    switch (n.kind) {
+      case 'and': {
+        const cs = n.children.map(compile);
+        if (cs.length === 2) {
+          const [a, b] = cs as [SeqPredicate, SeqPredicate];
+          return (s) => a(s) && b(s);
+        }
+        return (s) => {
+          for (const c of cs) if (!c(s)) return false;
+          return true;
+        };
+      }
+      case 'or': {
+        const cs = n.children.map(compile);
+        if (cs.length === 2) {
+          const [a, b] = cs as [SeqPredicate, SeqPredicate];
+          return (s) => a(s) || b(s);
+        }
+        return (s) => {
+          for (const c of cs) if (c(s)) return true;
+          return false;
+        };
+      }
+      case 'clause': {
+        const viaDoc = compileClause(n, byName);
+        const col = columns.get(n.field);
+        const f = byName.get(n.field);
+        const fast = col && f && !col.irregular && !(n.field === 'id' && !byName.has('id')) ? columnClause(n, col) : undefined;
+        return fast ?? ((s) => viaDoc(docAt(s)));
+      }
+    }
+  };
+  return compile(node);
+}
+
+/** A clause over a column; undefined when the clause has no columnar form. */
+function columnClause(c: Clause, col: Column): SeqPredicate | undefined {
+  const name = col.name;
+  if (col.kind === 'num') {
+    const v = col.num;
+    const ranges: Range[] = [];
+    const points = new Set<number>();
+    for (const x of c.values) {
+      if (isRange(x)) ranges.push(x);
+      else points.add(toNumber(name, x));
+    }
+    const one = (): number => toNumber(name, c.values[0] as Scalar);
+    switch (c.op) {
+      case 'gt': {
+        const n = one();
+        return (s) => v[s]! > n;
+      }
+      case 'gte': {
+        const n = one();
+        return (s) => v[s]! >= n;
+      }
+      case 'lt': {
+        const n = one();
+        return (s) => v[s]! < n;
+      }
+      case 'lte': {
+        const n = one();
+        return (s) => v[s]! <= n;
+      }
+      case 'match':
+      case 'exact':
+      case 'not': {
+        const hit = (x: number): boolean => {
+          if (points.has(x)) return true;
+          for (const r of ranges) if (x >= r.min && x <= r.max) return true;
+          return false;
+        };
+        return c.op === 'not' ? (s) => !hit(v[s]!) : (s) => hit(v[s]!);
+      }
+    }
+  }
+  if (col.kind === 'bool') {
+    const b = col.bool;
+    const wanted = new Set(c.values.map((x) => toBool(name, x as Scalar)));
+    const t = wanted.has(true) ? 1 : -2;
+    const f = wanted.has(false) ? 0 : -2;
+    if (c.op === 'not') return (s) => b[s] !== t && b[s] !== f;
+    return (s) => b[s] === t || b[s] === f;
+  }
+  // Strings: one verdict per interned value, computed on first sight.
+  const docPred = stringClause(c, name);
+  const ids = col.ids;
+  const dict = col.dict;
+  let verdict = new Int8Array(Math.max(16, dict.length));
+  const decide = (id: number): boolean => {
+    if (id >= verdict.length) {
+      const g = new Int8Array(Math.max(id + 1, verdict.length * 2));
+      g.set(verdict);
+      verdict = g;
+    }
+    let v = verdict[id]!;
+    if (v === 0) {
+      v = docPred({ [name]: dict[id] }) ? 1 : 2;
+      verdict[id] = v;
+    }
+    return v === 1;
+  };
+  const missing = docPred({}) ;
+  return (s) => {
+    const id = ids[s]!;
+    return id < 0 ? missing : decide(id);
+  };
 }
 
 function elements(v: unknown): unknown[] {

@@ -8,13 +8,13 @@ import type { SortTerm } from '../query/ast.ts';
 import { parseFilter } from '../query/filter-parser.ts';
 import { validateFilter } from '../query/filter-validate.ts';
 import type { CollectionState } from './collection-state.ts';
-import { facetCounts } from './facets.ts';
-import type { DocPredicate } from './filter-eval.ts';
-import { compileFilter } from './filter-eval.ts';
+import { facetCountsBySeq } from './facets.ts';
+import type { DocPredicate, SeqPredicate } from './filter-eval.ts';
+import { compileFilter, compileSeqFilter } from './filter-eval.ts';
 import { buildHighlights } from './highlight.ts';
 import type { ParsedSearch } from './search-params.ts';
 import { parseSearchParams } from './search-params.ts';
-import type { Entry, TextMatch } from './text-index.ts';
+import type { TextResult } from './text-index.ts';
 import { tokenize } from './text.ts';
 
 /** Parses, validates and compiles a `filter_by` against a collection. */
@@ -22,43 +22,77 @@ export function compileFilterBy(filterBy: string, info: CollectionInfo, state: C
   return compileFilter(validateFilter(parseFilter(filterBy), info), state.schema.fields);
 }
 
-interface Candidate {
-  e: Entry;
-  m: TextMatch | undefined;
+const FILTER_CACHE_SIZE = 64;
+
+interface CachedFilter {
+  stamp: string;
+  pred: SeqPredicate;
+}
+
+/** Compiles a `filter_by` into a predicate over seqs, cached per collection (LRU of 64 filters). */
+function seqFilterBy(filterBy: string, state: CollectionState): SeqPredicate {
+  const cache = state.filterCache as Map<string, CachedFilter>;
+  let stamp = '';
+  for (const c of state.columns.values()) stamp += `${c.layout}${c.irregular ? '!' : ''},`;
+  const hit = cache.get(filterBy);
+  if (hit && hit.stamp === stamp) {
+    cache.delete(filterBy);
+    cache.set(filterBy, hit);
+    return hit.pred;
+  }
+  const entries = state.entries;
+  const node = validateFilter(parseFilter(filterBy), state.info());
+  const pred = compileSeqFilter(node, state.schema.fields, state.columns, (seq) => entries[seq]!.doc);
+  cache.delete(filterBy);
+  cache.set(filterBy, { stamp, pred });
+  if (cache.size > FILTER_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return pred;
 }
 
 /** Runs a search and answers in Typesense's result shape. */
 export function runSearch(state: CollectionState, params: SearchParams, collectionName: string): SearchResult {
   const started = performance.now();
   const p = parseSearchParams(params, state.schema);
-  const info = state.info();
-  const filter = p.filterBy === undefined ? undefined : compileFilterBy(p.filterBy, info, state);
+  const filter = p.filterBy === undefined ? undefined : seqFilterBy(p.filterBy, state);
   const wildcard = p.q.trim() === '*';
   let tokens = wildcard ? [] : tokenize(p.q);
-  const candidates: Candidate[] = [];
+  const terms = sortTerms(p, wildcard, state.schema.default_sorting_field);
+  const entries = state.entries;
+  // Candidates: matching seqs, ascending (insertion order); for text queries also their matches.
+  let seqs: Int32Array;
+  let text: TextResult | undefined;
   if (wildcard) {
-    for (const e of state.bySeq.values()) if (!filter || filter(e.doc)) candidates.push({ e, m: undefined });
-  } else if (tokens.length > 0) {
-    const accept = filter ? (seq: number) => filter(state.bySeq.get(seq)!.doc) : () => true;
-    const opts = { fields: p.queryBy, prefix: p.prefix, numTypos: p.numTypos, minLen1Typo: p.minLen1Typo, minLen2Typo: p.minLen2Typo };
-    let matches = state.text.search(tokens, opts, accept, p.typoTokensThreshold);
-    // drop_tokens_threshold: with too few results, retry without the rightmost token, down to one token.
-    while (matches.size < p.dropTokensThreshold && tokens.length > 1) {
-      tokens = tokens.slice(0, -1);
-      matches = state.text.search(tokens, opts, accept, p.typoTokensThreshold);
+    const out = new Int32Array(state.bySeq.size);
+    let n = 0;
+    for (let s = 0; s < entries.length; s++) {
+      if (entries[s] !== undefined && (!filter || filter(s))) out[n++] = s;
     }
-    for (const [seq, m] of matches) candidates.push({ e: state.bySeq.get(seq)!, m });
+    seqs = out.subarray(0, n);
+  } else if (tokens.length > 0) {
+    const wantScores = terms.some((t) => t.field === '_text_match');
+    const opts = { fields: p.queryBy, prefix: p.prefix, numTypos: p.numTypos, minLen1Typo: p.minLen1Typo, minLen2Typo: p.minLen2Typo };
+    text = state.text.search(tokens, opts, filter, p.typoTokensThreshold, wantScores);
+    // drop_tokens_threshold: with too few results, retry without the rightmost token, down to one token.
+    while (text.seqs.length < p.dropTokensThreshold && tokens.length > 1) {
+      tokens = tokens.slice(0, -1);
+      text = state.text.search(tokens, opts, filter, p.typoTokensThreshold, wantScores);
+    }
+    seqs = text.seqs;
+  } else {
+    seqs = new Int32Array(0);
   }
 
-  const cmp = comparator(sortTerms(p, wildcard, state.schema.default_sorting_field));
   const k = p.page * p.perPage;
-  const ordered = topK(candidates, k, cmp);
+  const ordered = topK(seqs.length, k, comparator(terms, state, seqs, text));
   const pageHits = ordered.slice((p.page - 1) * p.perPage, k);
   const facetFields = p.facetBy.map((name) => state.schema.fields.find((f) => f.name === name)!);
 
-  const hits: SearchHit[] = pageHits.map(({ e, m }) => {
+  const hits: SearchHit[] = pageHits.map((j) => {
+    const seq = seqs[j]!;
+    const e = entries[seq]!;
     const hit: SearchHit = { document: project(e.doc, p), highlight: {}, highlights: [] };
-    if (m) {
+    if (text) {
+      const m = text.textMatch(seq, e.doc);
       const h = buildHighlights(e.doc, p.queryBy, m, p.startTag, p.endTag);
       hit.highlights = h.highlights;
       hit.highlight = h.highlight;
@@ -74,8 +108,8 @@ export function runSearch(state: CollectionState, params: SearchParams, collecti
   });
 
   return {
-    facet_counts: facetCounts(facetFields, facetFields.length > 0 ? candidates.map((c) => c.e) : [], p.maxFacetValues),
-    found: candidates.length,
+    facet_counts: facetCountsBySeq(facetFields, seqs, state, p.maxFacetValues),
+    found: seqs.length,
     hits,
     out_of: state.byId.size,
     page: p.page,
@@ -94,11 +128,11 @@ function sortTerms(p: ParsedSearch, wildcard: boolean, dsf: string): SortTerm[] 
   return terms;
 }
 
-type Cmp = (a: Candidate, b: Candidate) => number;
+/** Compares two candidates by their index in the candidate list. */
+type Cmp = (a: number, b: number) => number;
 
-function sortValue(c: Candidate, field: string): number | string {
-  if (field === '_text_match') return c.m?.score ?? 0;
-  const v = c.e.doc[field];
+function sortValue(doc: Document, field: string): number | string {
+  const v = doc[field];
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string') return v;
@@ -106,11 +140,77 @@ function sortValue(c: Candidate, field: string): number | string {
   return -Infinity;
 }
 
-function comparator(terms: SortTerm[]): Cmp {
+/**
+ * The candidates' order: the sort terms, then the most recently inserted document first (Typesense's
+ * tie order). Every term becomes one number per candidate (ascending after negating `desc`): column
+ * values, string ranks, or text ranks; a field without a regular column compares the documents.
+ */
+function comparator(terms: SortTerm[], state: CollectionState, seqs: Int32Array, text: TextResult | undefined): Cmp {
+  const n = seqs.length;
+  const keys: Float64Array[] = [];
+  let columnar = true;
+  for (const t of terms) {
+    const sign = t.order === 'asc' ? 1 : -1;
+    const key = new Float64Array(n);
+    if (t.field === '_text_match') {
+      const sc = text?.scores;
+      for (let j = 0; j < n; j++) key[j] = sign * (sc ? sc[j]! : 0);
+    } else {
+      const col = state.columns.get(t.field);
+      if (!col || col.irregular) {
+        columnar = false;
+        break;
+      }
+      if (col.kind === 'num') {
+        const v = col.num;
+        for (let j = 0; j < n; j++) {
+          const x = v[seqs[j]!]!;
+          key[j] = sign * (x === x ? x : -Infinity);
+        }
+      } else if (col.kind === 'bool') {
+        const v = col.bool;
+        for (let j = 0; j < n; j++) {
+          const x = v[seqs[j]!]!;
+          key[j] = sign * (x < 0 ? -Infinity : x);
+        }
+      } else {
+        const ids = col.ids;
+        const rank = col.rank();
+        for (let j = 0; j < n; j++) {
+          const id = ids[seqs[j]!]!;
+          key[j] = sign * (id < 0 ? -Infinity : rank[id]!);
+        }
+      }
+    }
+    keys.push(key);
+  }
+  if (columnar) {
+    if (keys.length === 1) {
+      const k0 = keys[0]!;
+      return (a, b) => {
+        const x = k0[a]!;
+        const y = k0[b]!;
+        if (x !== y) return x < y ? -1 : 1;
+        return seqs[b]! - seqs[a]!;
+      };
+    }
+    return (a, b) => {
+      for (const k of keys) {
+        const x = k[a]!;
+        const y = k[b]!;
+        if (x !== y) return x < y ? -1 : 1;
+      }
+      return seqs[b]! - seqs[a]!;
+    };
+  }
+  // Documents: the original comparison, with mixed types (numbers before strings).
+  const entries = state.entries;
+  const value = (j: number, field: string): number | string =>
+    field === '_text_match' ? (text?.scores?.[j] ?? 0) : sortValue(entries[seqs[j]!]!.doc, field);
   return (a, b) => {
     for (const t of terms) {
-      const x = sortValue(a, t.field);
-      const y = sortValue(b, t.field);
+      const x = value(a, t.field);
+      const y = value(b, t.field);
       if (x === y) continue;
       let d: number;
       if (typeof x === 'number' && typeof y === 'number') d = x < y ? -1 : 1;
@@ -118,17 +218,19 @@ function comparator(terms: SortTerm[]): Cmp {
       else d = typeof x === 'number' ? -1 : 1;
       return t.order === 'asc' ? d : -d;
     }
-    // Ties: the most recently inserted document first, as Typesense does.
-    return b.e.seq - a.e.seq;
+    return seqs[b]! - seqs[a]!;
   };
 }
 
-/** The first k candidates in order, without sorting everything when k is small. */
-function topK(all: Candidate[], k: number, cmp: Cmp): Candidate[] {
-  if (k === 0) return [];
-  if (all.length <= k * 4) return [...all].sort(cmp).slice(0, k);
-  const best: Candidate[] = [];
-  for (const c of all) {
+/** The first k candidate indices in order, keeping a sorted buffer of the best k (k is small). */
+function topK(n: number, k: number, cmp: Cmp): number[] {
+  if (k === 0 || n === 0) return [];
+  if (n <= k * 4) {
+    const all = Array.from({ length: n }, (_, i) => i);
+    return all.sort(cmp).slice(0, k);
+  }
+  const best: number[] = [];
+  for (let c = 0; c < n; c++) {
     if (best.length === k && cmp(c, best[k - 1]!) >= 0) continue;
     let lo = 0;
     let hi = best.length;
@@ -137,8 +239,8 @@ function topK(all: Candidate[], k: number, cmp: Cmp): Candidate[] {
       if (cmp(best[mid]!, c) <= 0) lo = mid + 1;
       else hi = mid;
     }
+    if (best.length === k) best.pop();
     best.splice(lo, 0, c);
-    if (best.length > k) best.pop();
   }
   return best;
 }

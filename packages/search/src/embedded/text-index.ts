@@ -1,10 +1,17 @@
 /**
- * The full-text part of the embedded engine, on MiniSearch: prefix and typo-tolerant token matching
- * over the text fields of one collection, with per-term match information that we turn into a
- * Typesense-like `text_match` rank and into highlights. Filters, sorting and facets are evaluated by
- * us (see README.md for why).
+ * The full-text part of the embedded engine: prefix and typo-tolerant token matching over the text
+ * fields of one collection, with per-term match information that we turn into a Typesense-like
+ * `text_match` rank and into highlights. Filters, sorting and facets are evaluated by us (see
+ * README.md for why).
+ *
+ * The term dictionary is MiniSearch's radix tree (`minisearch/SearchableMap`: exact, prefix and
+ * Levenshtein lookups, the same ones `MiniSearch.search` uses). Postings are ours: per term and field,
+ * an Int32Array of (seq, generation) pairs. A search walks them once, marking documents in typed arrays
+ * indexed by seq; it builds no per-document objects and computes no BM25 score (we rank ourselves).
+ * The full match information of a document (which indexed term matched which query token in which
+ * field) is rebuilt only for the hits of the requested page, exactly as `MiniSearch.search` reported it.
  */
-import MiniSearch from 'minisearch';
+import SearchableMap from 'minisearch/SearchableMap';
 import type { Document } from '../backend.ts';
 import { editDistance, tokenize } from './text.ts';
 
@@ -57,36 +64,105 @@ function typoBudget(token: string, o: MatchOptions): number {
   return 0;
 }
 
-/** A MiniSearch index over the text fields of one collection. */
+/** Postings of one term in one field: `n` ints of (seq, generation) pairs. */
+interface Postings {
+  data: Int32Array;
+  n: number;
+}
+
+/** Per field (index into `TextIndex.fields`), the term's postings. */
+type TermData = Array<Postings | undefined>;
+
+/** One indexed term a query token reaches, in the order MiniSearch visits them. */
+interface TermHit {
+  term: string;
+  data: TermData;
+  /** Rank class for this token: typos * 2 + (prefix ? 1 : 0); -1 when the term does not classify. */
+  cat: number;
+}
+
+/** The outcome of a text search: the matching seqs and, on demand, their ranks and match details. */
+export interface TextResult {
+  /** Matching (and filter-accepted) seqs, ascending. */
+  readonly seqs: Int32Array;
+  /** Ranks (`TextMatch.score`) aligned with `seqs`, when scores were asked for. */
+  readonly scores: Float64Array | undefined;
+  /** The full match of one matching document (for the hits of a page). */
+  textMatch(seq: number, doc: Document): TextMatch;
+}
+
+const EMPTY = new Int32Array(0);
+
+/** A term/field/document index over the text fields of one collection. */
 export class TextIndex {
-  private ms: MiniSearch<Entry>;
-  /** Token count per text field per document, for the "whole field matches" bonus. */
-  private readonly lengths = new Map<number, Record<string, number>>();
-  private maxSeq = 0;
+  private readonly terms = new SearchableMap<TermData>();
+  /** Per seq: how many times it was added (the generation stamped in its postings). */
+  private gen = new Int32Array(1024);
+  /** Per seq: its live generation, 0 when absent. A posting is live when it carries this value. */
+  private live = new Int32Array(1024);
+  /** Per seq: how many postings its live generation wrote (to count stale ones on removal). */
+  private postingCount = new Int32Array(1024);
+  /** Per text field, per seq: its token count, for the "whole field matches" bonus. */
+  private lengths: Int32Array[];
+  private maxSeq = -1;
+  private totalPostings = 0;
+  private stalePostings = 0;
 
   constructor(readonly fields: string[]) {
-    this.ms = this.create();
+    this.lengths = fields.map(() => new Int32Array(1024));
   }
 
-  private create(): MiniSearch<Entry> {
-    return new MiniSearch<Entry>({
-      idField: 'seq',
-      // MiniSearch refuses an empty field list; a collection without text fields indexes nothing.
-      fields: this.fields.length > 0 ? this.fields : ['\u0000none'],
-      extractField: (e, f) => (f === 'seq' ? e.seq : fieldText(e.doc[f])) as string,
-      tokenize: (text) => tokenize(text),
-      processTerm: (t) => t,
-    });
+  private ensure(seq: number): void {
+    if (seq < this.gen.length) return;
+    let cap = this.gen.length;
+    while (cap <= seq) cap *= 2;
+    const grow = (a: Int32Array): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.gen = grow(this.gen);
+    this.live = grow(this.live);
+    this.postingCount = grow(this.postingCount);
+    this.lengths = this.lengths.map(grow);
   }
 
-  /** Indexes a document. */
+  /** Indexes a document (replacing what was indexed under its seq). */
   add(e: Entry): void {
     if (this.fields.length === 0) return;
-    const lens: Record<string, number> = {};
-    for (const f of this.fields) lens[f] = tokenize(fieldText(e.doc[f])).length;
-    this.lengths.set(e.seq, lens);
-    if (e.seq > this.maxSeq) this.maxSeq = e.seq;
-    this.ms.add(e);
+    const seq = e.seq;
+    this.ensure(seq);
+    if (this.live[seq] !== 0) this.remove(seq);
+    const g = ++this.gen[seq]!;
+    this.live[seq] = g;
+    if (seq > this.maxSeq) this.maxSeq = seq;
+    let count = 0;
+    // Same order of dictionary insertions as MiniSearch.add (field by field, token by token), so the
+    // radix tree, and with it the order of prefix and fuzzy expansions, is the same.
+    for (let fi = 0; fi < this.fields.length; fi++) {
+      const toks = tokenize(fieldText(e.doc[this.fields[fi]!]));
+      this.lengths[fi]![seq] = toks.length;
+      for (const t of toks) {
+        const data = this.terms.fetch(t, () => []);
+        let p = data[fi];
+        if (!p) {
+          p = { data: new Int32Array(4), n: 0 };
+          data[fi] = p;
+        } else if (p.n >= 2 && p.data[p.n - 2] === seq && p.data[p.n - 1] === g) {
+          continue; // the term repeats in this field
+        }
+        if (p.n === p.data.length) {
+          const b = new Int32Array(p.data.length * 2);
+          b.set(p.data);
+          p.data = b;
+        }
+        p.data[p.n++] = seq;
+        p.data[p.n++] = g;
+        count++;
+      }
+    }
+    this.postingCount[seq] = count;
+    this.totalPostings += count;
   }
 
   /** Indexes many documents at once (used at load and after a schema change). */
@@ -94,85 +170,284 @@ export class TextIndex {
     for (const e of entries) this.add(e);
   }
 
-  /** Removes a document (MiniSearch discards lazily and vacuums in the background). */
+  /** Removes a document. Its postings go stale and are compacted away in bulk later. */
   remove(seq: number): void {
-    if (this.fields.length === 0 || !this.ms.has(seq)) return;
-    this.ms.discard(seq);
-    this.lengths.delete(seq);
+    if (this.fields.length === 0 || seq >= this.live.length || this.live[seq] === 0) return;
+    this.live[seq] = 0;
+    this.stalePostings += this.postingCount[seq]!;
+    this.postingCount[seq] = 0;
+    if (this.stalePostings > 50_000 && this.stalePostings * 4 > this.totalPostings) this.compact();
+  }
+
+  /** Drops stale postings, and terms left without any. */
+  private compact(): void {
+    const empty: string[] = [];
+    for (const [term, data] of this.terms) {
+      let any = false;
+      for (let fi = 0; fi < data.length; fi++) {
+        const p = data[fi];
+        if (!p) continue;
+        let w = 0;
+        for (let r = 0; r < p.n; r += 2) {
+          const seq = p.data[r]!;
+          const g = p.data[r + 1]!;
+          if (this.live[seq] !== g) continue;
+          p.data[w++] = seq;
+          p.data[w++] = g;
+        }
+        p.n = w;
+        if (w === 0) data[fi] = undefined;
+        else any = true;
+      }
+      if (!any) empty.push(term);
+    }
+    for (const t of empty) this.terms.delete(t);
+    this.totalPostings -= this.stalePostings;
+    this.stalePostings = 0;
   }
 
   /**
    * Finds the documents that match every token. Typos are only tried when the exact (and prefix)
    * pass finds fewer than `typoThreshold` documents accepted by `accept`, as Typesense's
-   * `typo_tokens_threshold` does.
+   * `typo_tokens_threshold` does. With `wantScores`, ranks every match (for `_text_match` sorting).
    */
-  search(tokens: string[], o: MatchOptions, accept: (seq: number) => boolean, typoThreshold: number): Map<number, TextMatch> {
-    const exact = this.run(tokens, o, accept, false);
-    if (exact.size >= typoThreshold || o.numTypos === 0) return exact;
-    return this.run(tokens, o, accept, true);
+  search(tokens: string[], o: MatchOptions, accept: ((seq: number) => boolean) | undefined, typoThreshold: number, wantScores: boolean): TextResult {
+    const exact = this.run(tokens, o, accept, false, wantScores);
+    if (exact.seqs.length >= typoThreshold || o.numTypos === 0) return exact;
+    return this.run(tokens, o, accept, true, wantScores);
   }
 
-  private run(tokens: string[], o: MatchOptions, accept: (seq: number) => boolean, typos: boolean): Map<number, TextMatch> {
-    const out = new Map<number, TextMatch>();
-    if (this.fields.length === 0 || tokens.length === 0) return out;
+  /** The terms each query token reaches, in MiniSearch's order (exact, prefix, fuzzy). */
+  private expand(tokens: string[], o: MatchOptions, typos: boolean): TermHit[][] {
     const last = tokens.length - 1;
-    // MiniSearch skips a posting whose document boost is 0: filtering there keeps documents that fail
-    // the filter from ever becoming result objects. One verdict per document: 0 unknown, 1 yes, 2 no.
-    const verdict = new Uint8Array(this.maxSeq + 1);
-    const boostDocument = (id: unknown): number => {
-      const seq = id as number;
-      let v = verdict[seq];
-      if (!v) {
-        v = accept(seq) ? 1 : 2;
-        verdict[seq] = v;
+    const classify = (term: string, q: string, i: number): number => {
+      if (term === q) return 0;
+      if (o.prefix && i === last && term.startsWith(q)) return 1;
+      if (typos) {
+        const budget = typoBudget(q, o);
+        const d = budget > 0 ? editDistance(q, term, budget) : 1;
+        if (d <= budget) return d * 2;
       }
-      return v === 1 ? 1 : 0;
+      return -1;
     };
-    const results = this.ms.search(tokens.join(' '), {
-      boostDocument,
-      fields: o.fields,
-      combineWith: 'AND',
-      tokenize: (q) => q.split(' '),
-      processTerm: (t) => t,
-      prefix: (_t, i) => o.prefix && i === last,
-      fuzzy: (t) => (typos ? typoBudget(t, o) : 0),
-      maxFuzzy: 2,
-    });
-    // Classify each indexed term once per query: which query tokens it answers, with how many typos.
-    const cache = new Map<string, Array<{ i: number; typos: number; prefix: boolean }>>();
-    const classify = (term: string): Array<{ i: number; typos: number; prefix: boolean }> => {
-      let c = cache.get(term);
-      if (c) return c;
-      c = [];
-      tokens.forEach((q, i) => {
-        if (term === q) c!.push({ i, typos: 0, prefix: false });
-        else if (o.prefix && i === last && term.startsWith(q)) c!.push({ i, typos: 0, prefix: true });
-        else if (typos) {
-          const budget = typoBudget(q, o);
-          const d = budget > 0 ? editDistance(q, term, budget) : 1;
-          if (d <= budget) c!.push({ i, typos: d, prefix: false });
+    return tokens.map((q, i) => {
+      const hits: TermHit[] = [];
+      const exactData = this.terms.get(q);
+      if (exactData) hits.push({ term: q, data: exactData, cat: 0 });
+      let prefixed: Set<string> | undefined;
+      if (o.prefix && i === last) {
+        prefixed = new Set();
+        for (const [term, data] of this.terms.atPrefix(q)) {
+          if (term.length === q.length) continue;
+          prefixed.add(term);
+          hits.push({ term, data, cat: classify(term, q, i) });
         }
-      });
-      cache.set(term, c);
-      return c;
-    };
-    const fieldRank = new Map(o.fields.map((f, i) => [f, i]));
-    for (const r of results) {
-      const seq = r.id as number;
-      const best: Array<TokenMatch | undefined> = new Array(tokens.length);
-      for (const [term, fields] of Object.entries(r.match)) {
-        for (const m of classify(term)) {
-          const cur = best[m.i];
-          if (!cur || m.typos < cur.typos || (m.typos === cur.typos && cur.prefix && !m.prefix)) {
-            best[m.i] = { term, query: tokens[m.i] ?? '', typos: m.typos, prefix: m.prefix, fields: [...fields] };
-          } else if (cur.term !== term && m.typos === cur.typos && m.prefix === cur.prefix) {
-            for (const f of fields) if (!cur.fields.includes(f)) cur.fields.push(f);
+      }
+      const budget = typos ? typoBudget(q, o) : 0;
+      if (budget > 0) {
+        for (const [term, [data, distance]] of this.terms.fuzzyGet(q, budget)) {
+          if (!distance || prefixed?.has(term)) continue;
+          hits.push({ term, data, cat: classify(term, q, i) });
+        }
+      }
+      return hits;
+    });
+  }
+
+  private run(tokens: string[], o: MatchOptions, accept: ((seq: number) => boolean) | undefined, typos: boolean, wantScores: boolean): TextResult {
+    const nTok = tokens.length;
+    if (this.fields.length === 0 || nTok === 0 || nTok > 60_000) return emptyResult;
+    // The queried fields, deduplicated in query_by order (as MiniSearch's per-field boosts are), and
+    // each one's rank as the original `new Map(fields.map((f, i) => [f, i]))` gives it.
+    const qFields = [...new Set(o.fields)].filter((f) => this.fields.includes(f));
+    const rankMap = new Map(o.fields.map((f, i) => [f, i]));
+    const qIdx = qFields.map((f) => this.fields.indexOf(f));
+    const qRank = qFields.map((f) => rankMap.get(f) ?? 255);
+    const nF = qFields.length;
+    const lists = this.expand(tokens, o, typos);
+    const size = this.maxSeq + 1;
+    // Per seq: 0 not seen, 1 rejected by the filter, 2 + i matched tokens 0..i.
+    const state = new Uint16Array(size);
+    // Per token, per seq: best class + 1 (0: none yet) and the fields (bits of qFields) of that class.
+    const useMasks = wantScores && nF <= 31;
+    const cats = useMasks ? tokens.map(() => new Uint8Array(size)) : [];
+    const masks = useMasks ? tokens.map(() => new Uint32Array(size)) : [];
+    const live = this.live;
+    let done: number[] = [];
+    for (let i = 0; i < nTok; i++) {
+      const prev = 1 + i;
+      const mine = 2 + i;
+      const isLast = i === nTok - 1;
+      const cat = cats[i];
+      const mask = masks[i];
+      let reached = 0;
+      for (const hit of lists[i]!) {
+        const c1 = hit.cat + 1;
+        for (let k = 0; k < nF; k++) {
+          const p = hit.data[qIdx[k]!];
+          if (!p) continue;
+          const bit = 1 << k;
+          const d = p.data;
+          const n = p.n;
+          for (let r = 0; r < n; r += 2) {
+            const seq = d[r]!;
+            if (live[seq] !== d[r + 1]) continue;
+            const s = state[seq]!;
+            if (s !== mine) {
+              if (i === 0) {
+                if (s === 1) continue;
+                if (accept && !accept(seq)) {
+                  state[seq] = 1;
+                  continue;
+                }
+              } else if (s !== prev) continue;
+              state[seq] = mine;
+              reached++;
+              if (isLast) done.push(seq);
+            }
+            if (cat && mask && c1 > 0) {
+              const cur = cat[seq]!;
+              if (cur === 0 || c1 < cur) {
+                cat[seq] = c1;
+                mask[seq] = bit;
+              } else if (c1 === cur) mask[seq]! |= bit;
+            }
           }
         }
       }
-      out.set(seq, this.rank(seq, best, fieldRank));
+      // Nothing can match the remaining tokens when this one matched no document.
+      if (reached === 0) break;
     }
-    return out;
+    let seqs: Int32Array;
+    if (done.length * 16 < size) {
+      seqs = Int32Array.from(done).sort();
+    } else {
+      seqs = new Int32Array(done.length);
+      const fin = 1 + nTok;
+      let w = 0;
+      for (let s = 0; s < size; s++) if (state[s] === fin) seqs[w++] = s;
+    }
+    done = [];
+    let scores: Float64Array | undefined;
+    const result: TextResult = {
+      seqs,
+      scores: undefined,
+      textMatch: (seq, doc) => this.matchOf(seq, doc, tokens, o, lists, qFields, typos),
+    };
+    if (wantScores) {
+      scores = new Float64Array(seqs.length);
+      if (useMasks) {
+        for (let j = 0; j < seqs.length; j++) {
+          scores[j] = this.compactScore(seqs[j]!, cats, masks, qIdx, qRank);
+        }
+      } else {
+        const docFree = (seq: number): TextMatch => this.matchOfTerms(seq, tokens, o, lists, qFields, typos);
+        for (let j = 0; j < seqs.length; j++) scores[j] = docFree(seqs[j]!).score;
+      }
+      (result as { scores: Float64Array | undefined }).scores = scores;
+    }
+    return result;
+  }
+
+  /** `rank(...).score` from the per-token best classes and field bits gathered while walking postings. */
+  private compactScore(seq: number, cats: Uint8Array[], masks: Uint32Array[], qIdx: number[], qRank: number[]): number {
+    const nTok = cats.length;
+    let matched = 0;
+    let typos = 0;
+    let firstField = 255;
+    let allExact = true;
+    let exactMask = -1;
+    for (let i = 0; i < nTok; i++) {
+      const c1 = cats[i]![seq]!;
+      if (c1 === 0) {
+        allExact = false;
+        continue;
+      }
+      matched++;
+      const c = c1 - 1;
+      typos += c >> 1;
+      const m = masks[i]![seq]!;
+      for (let k = 0; k < qIdx.length; k++) if (m & (1 << k) && qRank[k]! < firstField) firstField = qRank[k]!;
+      if (c === 0) exactMask &= m;
+      else allExact = false;
+    }
+    let exactField = 0;
+    if (allExact && nTok > 0 && exactMask !== 0) {
+      for (let k = 0; k < qIdx.length; k++) {
+        if (exactMask & (1 << k) && this.lengths[qIdx[k]!]![seq] === nTok) exactField = 1;
+      }
+    }
+    return ((matched * 64 + (63 - Math.min(typos, 63))) * 2 + exactField) * 256 + (255 - firstField);
+  }
+
+  /** The full match of a document, rebuilt from its own text (its tokens per field). */
+  private matchOf(seq: number, doc: Document, tokens: string[], o: MatchOptions, lists: TermHit[][], qFields: string[], typos: boolean): TextMatch {
+    const docTerms = qFields.map((f) => new Set(tokenize(fieldText(doc[f]))));
+    return this.buildMatch(seq, tokens, o, lists, qFields, typos, (term, k) => docTerms[k]!.has(term));
+  }
+
+  /** The full match of a document, from the postings (when the document itself is not at hand). */
+  private matchOfTerms(seq: number, tokens: string[], o: MatchOptions, lists: TermHit[][], qFields: string[], typos: boolean): TextMatch {
+    const g = this.live[seq];
+    return this.buildMatch(seq, tokens, o, lists, qFields, typos, (term, k) => {
+      const p = this.terms.get(term)?.[this.fields.indexOf(qFields[k]!)];
+      if (!p) return false;
+      for (let r = 0; r < p.n; r += 2) if (p.data[r] === seq && p.data[r + 1] === g) return true;
+      return false;
+    });
+  }
+
+  /**
+   * MiniSearch's `match` object for one document (indexed term -> queried fields it occurs in; one
+   * object per token, merged with Object.assign in token order, as its AND combinator does), then
+   * the per-token best match and rank.
+   */
+  private buildMatch(
+    seq: number,
+    tokens: string[],
+    o: MatchOptions,
+    lists: TermHit[][],
+    qFields: string[],
+    typos: boolean,
+    has: (term: string, k: number) => boolean,
+  ): TextMatch {
+    let match: Record<string, string[]> = {};
+    lists.forEach((hits, i) => {
+      const mi: Record<string, string[]> = {};
+      for (const h of hits) {
+        const fields: string[] = [];
+        for (let k = 0; k < qFields.length; k++) if (h.data[this.fields.indexOf(qFields[k]!)] && has(h.term, k)) fields.push(qFields[k]!);
+        if (fields.length > 0) mi[h.term] = fields;
+      }
+      match = i === 0 ? mi : Object.assign(match, mi);
+    });
+    const last = tokens.length - 1;
+    const classify = (term: string): Array<{ i: number; typos: number; prefix: boolean }> => {
+      const c: Array<{ i: number; typos: number; prefix: boolean }> = [];
+      tokens.forEach((q, i) => {
+        if (term === q) c.push({ i, typos: 0, prefix: false });
+        else if (o.prefix && i === last && term.startsWith(q)) c.push({ i, typos: 0, prefix: true });
+        else if (typos) {
+          const budget = typoBudget(q, o);
+          const d = budget > 0 ? editDistance(q, term, budget) : 1;
+          if (d <= budget) c.push({ i, typos: d, prefix: false });
+        }
+      });
+      return c;
+    };
+    const fieldRank = new Map(o.fields.map((f, i) => [f, i]));
+    const best: Array<TokenMatch | undefined> = new Array(tokens.length);
+    for (const [term, fields] of Object.entries(match)) {
+      for (const m of classify(term)) {
+        const cur = best[m.i];
+        if (!cur || m.typos < cur.typos || (m.typos === cur.typos && cur.prefix && !m.prefix)) {
+          best[m.i] = { term, query: tokens[m.i] ?? '', typos: m.typos, prefix: m.prefix, fields: [...fields] };
+        } else if (cur.term !== term && m.typos === cur.typos && m.prefix === cur.prefix) {
+          for (const f of fields) if (!cur.fields.includes(f)) cur.fields.push(f);
+        }
+      }
+    }
+    return this.rank(seq, best, fieldRank);
   }
 
   private rank(seq: number, best: Array<TokenMatch | undefined>, fieldRank: Map<string, number>): TextMatch {
@@ -191,8 +466,10 @@ export class TextIndex {
     }
     // Typesense ranks a field that consists of exactly the query tokens above a longer one.
     let exactField = 0;
-    const lens = this.lengths.get(seq);
-    for (const [f, n] of perField) if (n === best.length && lens?.[f] === n) exactField = 1;
+    for (const [f, n] of perField) {
+      const fi = this.fields.indexOf(f);
+      if (n === best.length && fi >= 0 && this.lengths[fi]![seq] === n) exactField = 1;
+    }
     const score = ((matched * 64 + (63 - Math.min(typos, 63))) * 2 + exactField) * 256 + (255 - firstField);
     return { tokens: best, score, tokensMatched: matched };
   }
@@ -204,3 +481,9 @@ export class TextIndex {
     return idx;
   }
 }
+
+const emptyResult: TextResult = {
+  seqs: EMPTY,
+  scores: new Float64Array(0),
+  textMatch: () => ({ tokens: [], score: 0, tokensMatched: 0 }),
+};
