@@ -1,0 +1,62 @@
+/**
+ * Writing a batch's outcomes back, in one IMMEDIATE transaction fenced by the lock: sent keys leave the
+ * outbox (only rows with `seq <= maxSeq`: a change made while the batch was in flight stays and is sent
+ * next, with the newer row) and their dead letter, if any; rejected keys become dead letters.
+ */
+import type Database from 'better-sqlite3';
+import { NOW_MS_SQL } from '../capture.ts';
+import type { Batch, BatchItem } from './read-batch.ts';
+import type { ItemOutcome } from './send.ts';
+
+/** What an acknowledgement did. */
+export interface AckResult {
+  /** False when the lock was no longer ours: nothing was written. */
+  fenced: boolean;
+  rowsAcked: number;
+  deadLettered: number;
+  /** `created_ms` of every acknowledged outbox row of a sent (not rejected) key, for the lag metric. */
+  indexedCreatedMs: number[];
+}
+
+/** The prepared acknowledgement of one connection. */
+export type Acknowledge = (batch: Batch, outcomes: Map<BatchItem, ItemOutcome>) => AckResult;
+
+/** Prepares the acknowledgement; `stillOwner` is checked inside the transaction, before any write. */
+export function createAcknowledge(db: Database.Database, stillOwner: () => boolean): Acknowledge {
+  const removeOutbox = db.prepare('DELETE FROM _sync_outbox WHERE tbl = ? AND row_key = ? AND seq <= ? RETURNING created_ms').pluck();
+  const clearError = db.prepare('DELETE FROM sync_errors WHERE tbl = ? AND row_key = ?');
+  const deadLetter = db.prepare(
+    `INSERT INTO sync_errors (tbl, row_key, collection, doc_id, code, message, attempts, first_seen_ms, last_seen_ms, payload)
+     VALUES (@tbl, @rowKey, @collection, @docId, @code, @message, 1, ${NOW_MS_SQL}, ${NOW_MS_SQL}, @payload)
+     ON CONFLICT (tbl, row_key) DO UPDATE SET collection = excluded.collection, doc_id = excluded.doc_id,
+       code = excluded.code, message = excluded.message, attempts = sync_errors.attempts + 1,
+       last_seen_ms = excluded.last_seen_ms, payload = excluded.payload`,
+  );
+  const tx = db.transaction((batch: Batch, outcomes: Map<BatchItem, ItemOutcome>): AckResult => {
+      const result: AckResult = { fenced: true, rowsAcked: 0, deadLettered: 0, indexedCreatedMs: [] };
+      // Another relay took the lease while we were sending (we stalled past it): it owns the outbox now.
+      if (!stillOwner()) return { ...result, fenced: false };
+      for (const [item, o] of outcomes) {
+        if (o.kind === 'retry') continue;
+        const created = removeOutbox.all(item.tbl, item.rowKey, batch.maxSeq) as number[];
+        result.rowsAcked += created.length;
+        if (o.kind === 'ok') {
+          clearError.run(item.tbl, item.rowKey);
+          result.indexedCreatedMs.push(...created);
+        } else {
+          deadLetter.run({
+            tbl: item.tbl,
+            rowKey: item.rowKey,
+            collection: o.collection,
+            docId: item.docId,
+            code: o.code,
+            message: o.message,
+            payload: item.line ?? JSON.stringify({ id: item.docId }),
+          });
+          result.deadLettered++;
+        }
+      }
+      return result;
+    });
+  return (batch, outcomes) => tx.immediate(batch, outcomes);
+}

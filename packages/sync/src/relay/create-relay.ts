@@ -1,0 +1,306 @@
+/**
+ * The relay loop (docs/sync.md, "Relay"): wake, read a batch, send it, acknowledge it; on a transient
+ * failure back off and do it all again, forever. Batches are strictly sequential and exclusive jobs
+ * run only between them, so an older state of a document can never land after a newer one.
+ */
+import { SYNC_TABLES_DDL } from '../capture.ts';
+import { createLock } from '../lock.ts';
+import type { DerivedTable } from '../schema-derive.ts';
+import { createAcknowledge } from './acknowledge.ts';
+import { backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
+import { createBatchReader, type BatchReader } from './read-batch.ts';
+import { sendBatch } from './send.ts';
+import type { Relay, RelayOptions, RelayStats, SyncLogger } from './types.ts';
+
+const SILENT: SyncLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+interface Job {
+  fn: () => unknown;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Creates the relay of one database. Call `start()`; the service keeps writing with its own
+ * connection and may call `notify()` after a commit for the lowest latency.
+ *
+ * @example
+ *   const relay = createRelay({ db: new Database(path), tables, backend, logger, metrics });
+ *   relay.start();
+ *   ...
+ *   await relay.stop();
+ */
+export function createRelay(opts: RelayOptions): Relay {
+  const { db, backend } = opts;
+  const logger = opts.logger ?? SILENT;
+  const metrics = opts.metrics;
+  const maxBatch = opts.maxBatch ?? 1000;
+  const maxWaitMs = opts.maxWaitMs ?? 5;
+  const pollMs = opts.pollMs ?? 500;
+  const dataVersionMs = opts.dataVersionMs ?? 2;
+  const backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+  const collectionOf = opts.collectionOf ?? ((t: DerivedTable) => [t.decl.collection]);
+
+  // The relay's own connection: WAL so readers never block the service's writers, a busy timeout so
+  // its short write transactions wait for theirs, and NORMAL sync (safe in WAL: a crash may lose the
+  // last acks, which only means re-sending idempotent upserts).
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  db.exec(SYNC_TABLES_DDL);
+
+  let tables = opts.tables;
+  let reader: BatchReader = createBatchReader(db, tables);
+  const lock = createLock(db, {
+    leaseMs: opts.leaseMs,
+    onLost: () => {
+      holdsLock = false;
+      logger.error({ owner: lock.owner }, 'sync relay: lost the _sync_lock lease (stalled past it); another relay took over');
+    },
+  });
+  const acknowledge = createAcknowledge(db, () => lock.isHeld());
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+
+  const stats: RelayStats = {
+    state: 'stopped',
+    holdsLock: false,
+    batches: 0,
+    rowsAcked: 0,
+    upserted: 0,
+    deleted: 0,
+    deadLettered: 0,
+    transientFailures: 0,
+    misconfiguredFailures: 0,
+    attempt: 0,
+    lastError: null,
+    lastBatchAtMs: null,
+  };
+  let running = false;
+  let holdsLock = false;
+  let loopDone: Promise<void> = Promise.resolve();
+  let dvTimer: NodeJS.Timeout | null = null;
+  let lastDataVersion = 0;
+  // Set by every wake source; cleared just before a batch reads the outbox, so a commit that lands
+  // while a batch is in flight is never missed.
+  let woken = false;
+  let wakeUp: (() => void) | null = null;
+  const jobs: Job[] = [];
+  let inJob = false;
+  // Halved on a 413, doubled back after each good batch.
+  let batchLimit = maxBatch;
+
+  const wake = (): void => {
+    woken = true;
+    const w = wakeUp;
+    wakeUp = null;
+    w?.();
+  };
+
+  /** Sleeps until a wake (or `ms`, or stop); a job or stop always cuts it short. */
+  const sleep = (ms: number, wakeOnNotify: boolean): Promise<void> =>
+    new Promise((resolve) => {
+      if (!running || jobs.length > 0 || (wakeOnNotify && woken)) return resolve();
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        if (wakeUp === onWake) wakeUp = null;
+        resolve();
+      }
+      // A backoff sleep ignores notify() (retrying sooner would only hammer a failing backend) but
+      // not stop() or a job.
+      const onWake = (): void => (wakeOnNotify || !running || jobs.length > 0 ? done() : void (wakeUp = onWake));
+      wakeUp = onWake;
+    });
+
+  const runJobs = async (): Promise<void> => {
+    while (jobs.length > 0) {
+      const job = jobs.shift() as Job;
+      inJob = true;
+      try {
+        job.resolve(await job.fn());
+      } catch (err) {
+        job.reject(err);
+      } finally {
+        inJob = false;
+      }
+    }
+  };
+
+  /** One batch; answers whether to back off, and whether it read anything. */
+  const runBatch = async (): Promise<{ retry: boolean; rows: number }> => {
+    woken = false;
+    const batch = reader.read(batchLimit);
+    if (batch.rows === 0) return { retry: false, rows: 0 };
+    stats.state = 'sending';
+    metrics?.batchSize.observe(batch.rows);
+    const snapshot = tables;
+    const targets = new Map(snapshot.map((t) => [t.decl.table, collectionOf(t)]));
+    const sent = await sendBatch(backend, batch.items, (item) => targets.get(item.tbl) ?? [], (s) => metrics?.importDuration.observe(s));
+    const ack = acknowledge(batch, sent.outcomes);
+    if (!ack.fenced) {
+      holdsLock = false;
+      return { retry: false, rows: batch.rows };
+    }
+    stats.batches++;
+    stats.lastBatchAtMs = Date.now();
+    stats.rowsAcked += ack.rowsAcked;
+    stats.upserted += sent.upserted;
+    stats.deleted += sent.deleted;
+    stats.deadLettered += ack.deadLettered;
+    const now = Date.now();
+    for (const ms of ack.indexedCreatedMs) metrics?.commitToIndexed.observe(Math.max(0, now - ms) / 1000);
+    if (ack.deadLettered > 0) {
+      metrics?.failures.inc({ kind: 'permanent' }, ack.deadLettered);
+      logger.warn({ count: ack.deadLettered }, 'sync relay: documents rejected by the index, moved to sync_errors');
+    }
+    const f = sent.failure;
+    if (f === null) {
+      const unsettled = [...sent.outcomes.values()].filter((o) => o.kind === 'retry').length;
+      if (unsettled > 0) {
+        // Per-document 5xx (a cluster without a leader) or a table with no target collection.
+        stats.transientFailures++;
+        metrics?.failures.inc({ kind: 'transient' });
+        logger.warn({ unsettled }, 'sync relay: some documents were not accepted yet; retrying');
+        return { retry: true, rows: batch.rows };
+      }
+      batchLimit = Math.min(maxBatch, batchLimit * 2);
+      return { retry: false, rows: batch.rows };
+    }
+    stats.lastError = `${f.kind} (${f.collection}): ${f.message}`;
+    if (f.kind === 'too-large') {
+      const single = batch.items.length <= 1;
+      batchLimit = Math.max(1, Math.floor(batchLimit / 2));
+      logger.warn({ collection: f.collection, batchLimit }, 'sync relay: request too large; sending smaller batches');
+      // A single document too large on its own can never pass: dead-letter it.
+      if (single && batch.items[0]) {
+        const item = batch.items[0];
+        const outcomes = new Map([[item, { kind: 'permanent' as const, collection: f.collection, code: 413, message: f.message }]]);
+        const r = acknowledge(batch, outcomes);
+        stats.deadLettered += r.deadLettered;
+        metrics?.failures.inc({ kind: 'permanent' }, r.deadLettered);
+        return { retry: false, rows: batch.rows };
+      }
+      return { retry: false, rows: batch.rows };
+    }
+    if (f.kind === 'misconfigured') {
+      stats.misconfiguredFailures++;
+      metrics?.failures.inc({ kind: 'misconfigured' });
+      // Loud: no amount of waiting fixes a wrong key or a missing collection; an operator must.
+      logger.error(
+        { collection: f.collection, err: f.error, attempt: stats.attempt + 1 },
+        'sync relay: the search gateway refused a whole request (wrong service key, missing collection or scope?); retrying with backoff, nothing is dead-lettered',
+      );
+    } else {
+      stats.transientFailures++;
+      metrics?.failures.inc({ kind: 'transient' });
+      logger.warn({ collection: f.collection, err: f.message, attempt: stats.attempt + 1 }, 'sync relay: search backend unavailable; retrying with backoff');
+    }
+    return { retry: true, rows: batch.rows };
+  };
+
+  const loop = async (): Promise<void> => {
+    let lastFull = false;
+    while (running) {
+      await runJobs();
+      if (!running) break;
+      if (!holdsLock) {
+        holdsLock = lock.tryAcquire();
+        stats.holdsLock = holdsLock;
+        if (!holdsLock) {
+          stats.state = 'waiting-for-lock';
+          await sleep(Math.min(pollMs, 1000), false);
+          continue;
+        }
+        logger.info({ owner: lock.owner }, 'sync relay: holding the _sync_lock lease');
+      }
+      // Gather: after an idle wake, give a burst of commits a few ms to join the same batch.
+      if (!lastFull && maxWaitMs > 0 && stats.attempt === 0) await new Promise((r) => setTimeout(r, maxWaitMs));
+      let r: { retry: boolean; rows: number };
+      try {
+        r = await runBatch();
+      } catch (err) {
+        // A local failure (the database busy past busy_timeout, a disk error): retry like a transient one.
+        stats.lastError = err instanceof Error ? err.message : String(err);
+        logger.error({ err }, 'sync relay: batch failed locally; retrying with backoff');
+        r = { retry: true, rows: 0 };
+      }
+      stats.holdsLock = holdsLock;
+      if (r.retry) {
+        stats.attempt++;
+        stats.state = 'backoff';
+        await sleep(backoffDelay(stats.attempt, backoff), false);
+        continue;
+      }
+      stats.attempt = 0;
+      lastFull = r.rows >= batchLimit;
+      if (r.rows > 0) continue;
+      stats.state = 'idle';
+      await sleep(pollMs, true);
+    }
+  };
+
+  const checkDataVersion = (): void => {
+    try {
+      const v = dataVersion.get() as number;
+      if (v !== lastDataVersion) {
+        lastDataVersion = v;
+        wake();
+      }
+    } catch {
+      // busy or closed: the fallback poll still runs
+    }
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      stats.state = 'idle';
+      woken = true;
+      lastDataVersion = dataVersion.get() as number;
+      dvTimer = setInterval(checkDataVersion, dataVersionMs);
+      loopDone = loop().catch((err: unknown) => {
+        logger.error({ err }, 'sync relay: loop crashed');
+      });
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      if (dvTimer) clearInterval(dvTimer);
+      dvTimer = null;
+      wake();
+      await loopDone;
+      await runJobs();
+      lock.release();
+      holdsLock = false;
+      stats.holdsLock = false;
+      stats.state = 'stopped';
+    },
+    notify: wake,
+    runExclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+      if (!running || inJob) return Promise.resolve().then(fn);
+      return new Promise<T>((resolve, reject) => {
+        jobs.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+        wake();
+      });
+    },
+    async drain(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      wake();
+      for (;;) {
+        const pending = reader.pending();
+        if (pending === 0) return;
+        if (Date.now() > deadline) {
+          throw new Error(`sync: ${pending} change(s) still in the outbox after ${timeoutMs} ms (${stats.state}; last error: ${stats.lastError ?? 'none'})`);
+        }
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    },
+    setTables(next) {
+      tables = next;
+      reader = createBatchReader(db, next);
+      wake();
+    },
+    stats: () => ({ ...stats }),
+  };
+}

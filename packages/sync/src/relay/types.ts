@@ -1,0 +1,78 @@
+/** The relay's public types: options, the handle, its statistics and the logger it needs. */
+import type Database from 'better-sqlite3';
+import type { SearchBackend } from '@fountain/search';
+import type { SyncMetrics } from '../metrics.ts';
+import type { DerivedTable } from '../schema-derive.ts';
+import type { BackoffOptions } from './backoff.ts';
+
+/** Anything pino-like: structured object first, message second. */
+export interface SyncLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Options of `createRelay`. */
+export interface RelayOptions {
+  /** The relay's OWN connection to the service database; the relay sets WAL, busy_timeout, synchronous=NORMAL. */
+  db: Database.Database;
+  /** The synced tables (change them later with `setTables`). */
+  tables: DerivedTable[];
+  /** The transport: the gateway through `createTypesenseBackend`, or any other backend. */
+  backend: SearchBackend;
+  /** The target collections of a table: usually its alias, two collections during a blue/green rebuild. */
+  collectionOf?: (table: DerivedTable) => string[];
+  logger?: SyncLogger;
+  metrics?: SyncMetrics;
+  /** Outbox rows per batch (default 1000). */
+  maxBatch?: number;
+  /** How long a wake gathers more changes before reading a batch (default 5 ms). */
+  maxWaitMs?: number;
+  /** Fallback poll of the outbox (default 500 ms). */
+  pollMs?: number;
+  /** How often `PRAGMA data_version` is checked for other connections' commits (default 2 ms). */
+  dataVersionMs?: number;
+  /** Retry pacing of transient failures (default 100 ms doubling up to 30 s, full jitter). */
+  backoff?: Partial<BackoffOptions>;
+  /** The `_sync_lock` lease (default 15 s). */
+  leaseMs?: number;
+}
+
+/** What the relay is doing now. */
+export type RelayState = 'stopped' | 'idle' | 'sending' | 'backoff' | 'waiting-for-lock';
+
+/** Counters since start, for /sync/status and tests. */
+export interface RelayStats {
+  state: RelayState;
+  holdsLock: boolean;
+  batches: number;
+  /** Outbox rows acknowledged (indexed, deleted or dead-lettered). */
+  rowsAcked: number;
+  upserted: number;
+  deleted: number;
+  deadLettered: number;
+  transientFailures: number;
+  misconfiguredFailures: number;
+  /** The current retry attempt (0 when the last batch went through). */
+  attempt: number;
+  lastError: string | null;
+  lastBatchAtMs: number | null;
+}
+
+/** A running relay. */
+export interface Relay {
+  /** Starts the loop (takes the lock first; waits for it if another process holds it). */
+  start(): void;
+  /** Stops after the in-flight batch, releases the lock. Does not close the connection. */
+  stop(): Promise<void>;
+  /** Wakes the relay at once (call it after a commit for the lowest latency). */
+  notify(): void;
+  /** Runs `fn` between batches, so nothing is sent while it runs (backfill, collection swaps). */
+  runExclusive<T>(fn: () => T | Promise<T>): Promise<T>;
+  /** Resolves when the outbox (of the synced tables) is empty; rejects after `timeoutMs`. */
+  drain(timeoutMs?: number): Promise<void>;
+  /** Replaces the synced tables (after a schema change); takes effect with the next batch. */
+  setTables(tables: DerivedTable[]): void;
+  stats(): RelayStats;
+}
