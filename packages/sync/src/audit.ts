@@ -55,7 +55,7 @@ export interface AuditReport {
  *
  * @example
  *   const report = await audit({ db, derived, backend, collection: 'books' });
- *   if (report.missing.count + report.stale.count + report.extra.count > 0) repair(report, { table: 'books', enqueue });
+ *   if (report.missing.count + report.stale.count + report.extra.count > 0) repair(report, { derived, enqueue: (keys) => enqueueKeys(db, derived, keys) });
  */
 export async function audit(opts: AuditOptions): Promise<AuditReport> {
   const started = Date.now();
@@ -180,17 +180,21 @@ export function keyOfDocumentId(id: string, idColumns: number): unknown[] {
   return id.split(':').map((part) => decodeURIComponent(part));
 }
 
-/** Enqueues row keys of a table into the outbox (capture's `enqueueKeys`, bound to a database). */
-export type EnqueueKeys = (table: string, keys: unknown[][]) => unknown;
+/**
+ * Enqueues row keys of the audited table into the outbox: capture's `enqueueKeys` bound to the
+ * database and table, e.g. `(keys) => enqueueKeys(db, derived, keys)`.
+ */
+export type EnqueueKeys = (keys: unknown[][]) => unknown;
 
 /**
  * Repairs what an audit found by re-enqueueing keys: missing and stale rows (the relay re-sends the
  * current row), and extra documents as the key their id decodes to (no row has it, so the relay
  * deletes the document). Answers how many keys it enqueued.
  */
-export function repair(report: AuditReport, opts: { table: string; idColumns: number; enqueue: EnqueueKeys }): number {
-  const keys = [...report.repair.keys, ...report.repair.extraIds.map((id) => keyOfDocumentId(id, opts.idColumns))];
-  if (keys.length > 0) opts.enqueue(opts.table, keys);
+export function repair(report: AuditReport, opts: { derived: DerivedTable; enqueue: EnqueueKeys }): number {
+  const n = opts.derived.idColumns.length;
+  const keys = [...report.repair.keys, ...report.repair.extraIds.map((id) => keyOfDocumentId(id, n))];
+  if (keys.length > 0) opts.enqueue(keys);
   return keys.length;
 }
 
@@ -213,7 +217,7 @@ export function startPeriodicAudit(intervalMs: number, opts: PeriodicAuditOption
       const o = opts.options();
       const report = await audit(o);
       if (opts.enqueue && !stopped) {
-        repair(report, { table: o.derived.decl.table, idColumns: o.derived.idColumns.length, enqueue: opts.enqueue });
+        repair(report, { derived: o.derived, enqueue: opts.enqueue });
       }
       opts.onReport?.(report);
     } catch (err) {
