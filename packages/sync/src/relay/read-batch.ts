@@ -58,7 +58,7 @@ export function createBatchReader(db: Database.Database, tables: readonly Derive
       // Compare with the key's own JSON values (json_extract keeps int64 exact), with IS so a NULL
       // in a key column still finds its row.
       const where = d.idColumns
-        .map((c, i) => `${c === 'rowid' ? 'rowid' : quoteIdent(c)} IS json_extract(?1, '$[${i}]')`)
+        .map((c, i) => `${c === 'rowid' ? 'rowid' : quoteIdent(c)} IS json_extract(@k, '$[${i}]')`)
         .join(' AND ');
       s = db.prepare(`SELECT ${cols} FROM ${quoteIdent(d.decl.table)} WHERE ${where}`);
       rowStmts.set(d.decl.table, s);
@@ -83,7 +83,7 @@ export function createBatchReader(db: Database.Database, tables: readonly Derive
       byKey.set(k, { tbl: e.tbl, rowKey: e.rowKey, derived, docId: '', doc: null, line: null, buildError: null, createdMs: [e.createdMs] });
     }
     for (const item of byKey.values()) {
-      const row = rowStmt(item.derived).get(item.rowKey) as Row | undefined;
+      const row = rowStmt(item.derived).get({ k: item.rowKey }) as Row | undefined;
       if (row === undefined) {
         item.docId = documentId(parseKey(item.rowKey));
         continue;
