@@ -107,6 +107,12 @@ export class TextIndex {
   private maxSeq = -1;
   private totalPostings = 0;
   private stalePostings = 0;
+  /** Expansions of recent queries (LRU), valid while the dictionary is unchanged. */
+  private readonly expansions = new Map<string, TermHit[][]>();
+  private readonly newTerm = (): TermData => {
+    this.expansions.clear();
+    return [];
+  };
 
   constructor(readonly fields: string[]) {
     this.lengths = fields.map(() => new Int32Array(1024));
@@ -143,7 +149,7 @@ export class TextIndex {
       const toks = tokenize(fieldText(e.doc[this.fields[fi]!]));
       this.lengths[fi]![seq] = toks.length;
       for (const t of toks) {
-        const data = this.terms.fetch(t, () => []);
+        const data = this.terms.fetch(t, this.newTerm);
         let p = data[fi];
         if (!p) {
           p = { data: new Int32Array(4), n: 0 };
@@ -202,6 +208,7 @@ export class TextIndex {
       if (!any) empty.push(term);
     }
     for (const t of empty) this.terms.delete(t);
+    this.expansions.clear();
     this.totalPostings -= this.stalePostings;
     this.stalePostings = 0;
   }
@@ -264,10 +271,17 @@ export class TextIndex {
     const qIdx = qFields.map((f) => this.fields.indexOf(f));
     const qRank = qFields.map((f) => rankMap.get(f) ?? 255);
     const nF = qFields.length;
-    const lists = this.expand(tokens, o, typos);
+    const key = `${typos ? 1 : 0}${o.prefix ? 1 : 0}${o.numTypos},${o.minLen1Typo},${o.minLen2Typo}\u0000${tokens.join('\u0000')}`;
+    let lists = this.expansions.get(key);
+    if (lists) this.expansions.delete(key);
+    else lists = this.expand(tokens, o, typos);
+    this.expansions.set(key, lists);
+    if (this.expansions.size > 256) this.expansions.delete(this.expansions.keys().next().value as string);
     const size = this.maxSeq + 1;
     // Per seq: 0 not seen, 1 rejected by the filter, 2 + i matched tokens 0..i.
-    const state = new Uint16Array(size);
+    const state = nTok < 250 ? new Uint8Array(size) : new Uint16Array(size);
+    // With no removal since the last compaction, every posting is live: skip the generation check.
+    const checkLive = this.stalePostings > 0;
     // Per token, per seq: best class + 1 (0: none yet) and the fields (bits of qFields) of that class.
     const useMasks = wantScores && nF <= 31;
     const cats = useMasks ? tokens.map(() => new Uint8Array(size)) : [];
@@ -275,8 +289,6 @@ export class TextIndex {
     const live = this.live;
     let done: number[] = [];
     for (let i = 0; i < nTok; i++) {
-      const prev = 1 + i;
-      const mine = 2 + i;
       const isLast = i === nTok - 1;
       const cat = cats[i];
       const mask = masks[i];
@@ -286,32 +298,12 @@ export class TextIndex {
         for (let k = 0; k < nF; k++) {
           const p = hit.data[qIdx[k]!];
           if (!p) continue;
-          const bit = 1 << k;
-          const d = p.data;
-          const n = p.n;
-          for (let r = 0; r < n; r += 2) {
-            const seq = d[r]!;
-            if (live[seq] !== d[r + 1]) continue;
-            const s = state[seq]!;
-            if (s !== mine) {
-              if (i === 0) {
-                if (s === 1) continue;
-                if (accept && !accept(seq)) {
-                  state[seq] = 1;
-                  continue;
-                }
-              } else if (s !== prev) continue;
-              state[seq] = mine;
-              reached++;
-              if (isLast) done.push(seq);
-            }
-            if (cat && mask && c1 > 0) {
-              const cur = cat[seq]!;
-              if (cur === 0 || c1 < cur) {
-                cat[seq] = c1;
-                mask[seq] = bit;
-              } else if (c1 === cur) mask[seq]! |= bit;
-            }
+          if (cat && mask) {
+            reached += walkScored(p.data, p.n, checkLive, live, state, i, accept, isLast ? done : undefined, cat, mask, c1, 1 << k);
+          } else if (i === 0) {
+            reached += walkFirst(p.data, p.n, checkLive, live, state, accept, isLast ? done : undefined);
+          } else {
+            reached += walkNext(p.data, p.n, checkLive, live, state, i, isLast ? done : undefined);
           }
         }
       }
@@ -383,13 +375,26 @@ export class TextIndex {
   /** The full match of a document, rebuilt from its own text (its tokens per field). */
   private matchOf(seq: number, doc: Document, tokens: string[], o: MatchOptions, lists: TermHit[][], qFields: string[], typos: boolean): TextMatch {
     const docTerms = qFields.map((f) => new Set(tokenize(fieldText(doc[f]))));
-    return this.buildMatch(seq, tokens, o, lists, qFields, typos, (term, k) => docTerms[k]!.has(term));
+    const union = new Set<string>();
+    for (const set of docTerms) for (const t of set) union.add(t);
+    // Only the expansions this document contains, kept in expansion order.
+    const hitsFor = (i: number): TermHit[] => {
+      const pos = positions(lists, i);
+      const found: number[] = [];
+      for (const t of union) {
+        const j = pos.get(t);
+        if (j !== undefined) found.push(j);
+      }
+      found.sort((a, b) => a - b);
+      return found.map((j) => lists[i]![j]!);
+    };
+    return this.buildMatch(seq, tokens, o, hitsFor, qFields, typos, (term, k) => docTerms[k]!.has(term));
   }
 
   /** The full match of a document, from the postings (when the document itself is not at hand). */
   private matchOfTerms(seq: number, tokens: string[], o: MatchOptions, lists: TermHit[][], qFields: string[], typos: boolean): TextMatch {
     const g = this.live[seq];
-    return this.buildMatch(seq, tokens, o, lists, qFields, typos, (term, k) => {
+    return this.buildMatch(seq, tokens, o, (i) => lists[i]!, qFields, typos, (term, k) => {
       const p = this.terms.get(term)?.[this.fields.indexOf(qFields[k]!)];
       if (!p) return false;
       for (let r = 0; r < p.n; r += 2) if (p.data[r] === seq && p.data[r + 1] === g) return true;
@@ -406,15 +411,15 @@ export class TextIndex {
     seq: number,
     tokens: string[],
     o: MatchOptions,
-    lists: TermHit[][],
+    hitsFor: (i: number) => TermHit[],
     qFields: string[],
     typos: boolean,
     has: (term: string, k: number) => boolean,
   ): TextMatch {
     let match: Record<string, string[]> = {};
-    lists.forEach((hits, i) => {
+    tokens.forEach((_q, i) => {
       const mi: Record<string, string[]> = {};
-      for (const h of hits) {
+      for (const h of hitsFor(i)) {
         const fields: string[] = [];
         for (let k = 0; k < qFields.length; k++) if (h.data[this.fields.indexOf(qFields[k]!)] && has(h.term, k)) fields.push(qFields[k]!);
         if (fields.length > 0) mi[h.term] = fields;
@@ -480,6 +485,100 @@ export class TextIndex {
     idx.addAll(entries);
     return idx;
   }
+}
+
+const positionCache = new WeakMap<TermHit[], Map<string, number>>();
+
+/** Term -> its index in token i's expansion list (built once per list). */
+function positions(lists: TermHit[][], i: number): Map<string, number> {
+  const list = lists[i]!;
+  let m = positionCache.get(list);
+  if (!m) {
+    m = new Map();
+    for (let j = 0; j < list.length; j++) if (!m.has(list[j]!.term)) m.set(list[j]!.term, j);
+    positionCache.set(list, m);
+  }
+  return m;
+}
+
+/**
+ * Walks the postings of the first token: marks live, accepted documents as matching it (state 2),
+ * rejected ones as 1. Returns how many documents it newly marked.
+ */
+function walkFirst(d: Int32Array, n: number, checkLive: boolean, live: Int32Array, state: Uint8Array | Uint16Array, accept: ((seq: number) => boolean) | undefined, done: number[] | undefined): number {
+  let reached = 0;
+  for (let r = 0; r < n; r += 2) {
+    const seq = d[r]!;
+    if (state[seq] !== 0 || (checkLive && live[seq] !== d[r + 1])) continue;
+    if (accept && !accept(seq)) {
+      state[seq] = 1;
+      continue;
+    }
+    state[seq] = 2;
+    reached++;
+    done?.push(seq);
+  }
+  return reached;
+}
+
+/** Walks the postings of token i > 0: documents that matched tokens 0..i-1 now match token i too. */
+function walkNext(d: Int32Array, n: number, checkLive: boolean, live: Int32Array, state: Uint8Array | Uint16Array, i: number, done: number[] | undefined): number {
+  const prev = 1 + i;
+  const mine = 2 + i;
+  let reached = 0;
+  for (let r = 0; r < n; r += 2) {
+    const seq = d[r]!;
+    if (state[seq] !== prev || (checkLive && live[seq] !== d[r + 1])) continue;
+    state[seq] = mine;
+    reached++;
+    done?.push(seq);
+  }
+  return reached;
+}
+
+/** `walkFirst`/`walkNext` that also keeps each document's best match class and its fields for token i. */
+function walkScored(
+  d: Int32Array,
+  n: number,
+  checkLive: boolean,
+  live: Int32Array,
+  state: Uint8Array | Uint16Array,
+  i: number,
+  accept: ((seq: number) => boolean) | undefined,
+  done: number[] | undefined,
+  cat: Uint8Array,
+  mask: Uint32Array,
+  c1: number,
+  bit: number,
+): number {
+  const prev = 1 + i;
+  const mine = 2 + i;
+  let reached = 0;
+  for (let r = 0; r < n; r += 2) {
+    const seq = d[r]!;
+    if (checkLive && live[seq] !== d[r + 1]) continue;
+    const s = state[seq]!;
+    if (s !== mine) {
+      if (i === 0) {
+        if (s === 1) continue;
+        if (accept && !accept(seq)) {
+          state[seq] = 1;
+          continue;
+        }
+      } else if (s !== prev) continue;
+      state[seq] = mine;
+      reached++;
+      done?.push(seq);
+    }
+    if (c1 > 0) {
+      const cur = cat[seq]!;
+      if (cur === 0 || c1 < cur) {
+        cat[seq] = c1;
+        mask[seq] = bit;
+      } else if (c1 === cur) mask[seq]! |= bit;
+    }
+  }
+  return reached;
 }
 
 const emptyResult: TextResult = {
