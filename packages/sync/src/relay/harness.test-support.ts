@@ -35,15 +35,18 @@ export function recordingLogger(logs: Harness['logs']): SyncLogger {
 export const ELEMENTS_DDL = 'CREATE TABLE elements (id INTEGER PRIMARY KEY, title TEXT NOT NULL, version INTEGER NOT NULL, kind TEXT)';
 
 /** Creates the harness; `start: false` leaves the relay stopped. */
-export async function createHarness(opts: Partial<RelayOptions> & { start?: boolean; backend?: SearchBackend } = {}): Promise<Harness> {
+export async function createHarness(
+  opts: Partial<RelayOptions> & { start?: boolean; backend?: SearchBackend; collection?: string } = {},
+): Promise<Harness> {
   const tmp = tempDir('sync-relay-');
   const path = join(tmp.dir, 'app.db');
   const db = openDb(path);
   db.exec(ELEMENTS_DDL);
-  const derived = deriveTable(db, { table: 'elements', collection: 'elements' });
+  const collection = opts.collection ?? 'elements';
+  const derived = deriveTable(db, { table: 'elements', collection });
   installCapture(db, [derived]);
   const real = opts.backend ?? (await createEmbeddedBackend({ dataDir: join(tmp.dir, 'search') }));
-  await real.createCollection({ name: 'elements', ...derived.schema });
+  await real.createCollection({ name: collection, ...derived.schema });
   const faults = injectFaults(real);
   const relayDb = new Database(path);
   const registry = new Registry();
