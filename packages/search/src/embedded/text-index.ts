@@ -107,10 +107,20 @@ export class TextIndex {
   private maxSeq = -1;
   private totalPostings = 0;
   private stalePostings = 0;
-  /** Expansions of recent queries (LRU), valid while the dictionary is unchanged. */
-  private readonly expansions = new Map<string, TermHit[][]>();
+  /**
+   * Expansions of recent queries (LRU). A new dictionary term drops only the entries it could change:
+   * those with a token it equals or (for the prefix token) extends, and all typo expansions. (A new
+   * term can also reorder the radix tree around it, but only within the subtree of a prefix it
+   * extends.) Removing terms drops everything.
+   */
+  private readonly expansions = new Map<string, { tokens: string[]; prefix: boolean; typos: boolean; lists: TermHit[][] }>();
+  private adding = '';
   private readonly newTerm = (): TermData => {
-    this.expansions.clear();
+    const t = this.adding;
+    for (const [key, x] of this.expansions) {
+      const last = x.tokens.length - 1;
+      if (x.typos || x.tokens.some((q, i) => t === q || (x.prefix && i === last && t.startsWith(q)))) this.expansions.delete(key);
+    }
     return [];
   };
 
@@ -149,6 +159,7 @@ export class TextIndex {
       const toks = tokenize(fieldText(e.doc[this.fields[fi]!]));
       this.lengths[fi]![seq] = toks.length;
       for (const t of toks) {
+        this.adding = t;
         const data = this.terms.fetch(t, this.newTerm);
         let p = data[fi];
         if (!p) {
@@ -272,10 +283,10 @@ export class TextIndex {
     const qRank = qFields.map((f) => rankMap.get(f) ?? 255);
     const nF = qFields.length;
     const key = `${typos ? 1 : 0}${o.prefix ? 1 : 0}${o.numTypos},${o.minLen1Typo},${o.minLen2Typo}\u0000${tokens.join('\u0000')}`;
-    let lists = this.expansions.get(key);
-    if (lists) this.expansions.delete(key);
-    else lists = this.expand(tokens, o, typos);
-    this.expansions.set(key, lists);
+    const cached = this.expansions.get(key);
+    if (cached) this.expansions.delete(key);
+    const lists = cached?.lists ?? this.expand(tokens, o, typos);
+    this.expansions.set(key, { tokens, prefix: o.prefix, typos, lists });
     if (this.expansions.size > 256) this.expansions.delete(this.expansions.keys().next().value as string);
     const size = this.maxSeq + 1;
     // Per seq: 0 not seen, 1 rejected by the filter, 2 + i matched tokens 0..i.
