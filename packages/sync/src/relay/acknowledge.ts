@@ -33,30 +33,30 @@ export function createAcknowledge(db: Database.Database, stillOwner: () => boole
        last_seen_ms = excluded.last_seen_ms, payload = excluded.payload`,
   );
   const tx = db.transaction((batch: Batch, outcomes: Map<BatchItem, ItemOutcome>): AckResult => {
-      const result: AckResult = { fenced: true, rowsAcked: 0, deadLettered: 0, indexedCreatedMs: [] };
-      // Another relay took the lease while we were sending (we stalled past it): it owns the outbox now.
-      if (!stillOwner()) return { ...result, fenced: false };
-      for (const [item, o] of outcomes) {
-        if (o.kind === 'retry') continue;
-        const created = removeOutbox.all(item.tbl, item.rowKey, batch.maxSeq) as number[];
-        result.rowsAcked += created.length;
-        if (o.kind === 'ok') {
-          clearError.run(item.tbl, item.rowKey);
-          result.indexedCreatedMs.push(...created);
-        } else {
-          deadLetter.run({
-            tbl: item.tbl,
-            rowKey: item.rowKey,
-            collection: o.collection,
-            docId: item.docId,
-            code: o.code,
-            message: o.message,
-            payload: item.line ?? JSON.stringify({ id: item.docId }),
-          });
-          result.deadLettered++;
-        }
+    const result: AckResult = { fenced: true, rowsAcked: 0, deadLettered: 0, indexedCreatedMs: [] };
+    // Another relay took the lease while we were sending (we stalled past it): it owns the outbox now.
+    if (!stillOwner()) return { ...result, fenced: false };
+    for (const [item, o] of outcomes) {
+      if (o.kind === 'retry') continue;
+      const created = removeOutbox.all(item.tbl, item.rowKey, batch.maxSeq) as number[];
+      result.rowsAcked += created.length;
+      if (o.kind === 'ok') {
+        clearError.run(item.tbl, item.rowKey);
+        result.indexedCreatedMs.push(...created);
+      } else {
+        deadLetter.run({
+          tbl: item.tbl,
+          rowKey: item.rowKey,
+          collection: o.collection,
+          docId: item.docId,
+          code: o.code,
+          message: o.message,
+          payload: item.line ?? JSON.stringify({ id: item.docId }),
+        });
+        result.deadLettered++;
       }
-      return result;
-    });
+    }
+    return result;
+  });
   return (batch, outcomes) => tx.immediate(batch, outcomes);
 }
