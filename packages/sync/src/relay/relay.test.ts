@@ -210,6 +210,29 @@ describe('relay over the embedded backend', () => {
     expect(h.faults.calls.deleteDocument).toBeGreaterThanOrEqual(1);
   });
 
+  it('indexes composite keys and rowid tables, including a key change', async () => {
+    h = await createHarness();
+    const { deriveTable } = await import('../schema-derive.ts');
+    const { installCapture } = await import('../capture.ts');
+    h.db.exec('CREATE TABLE pairs (a TEXT NOT NULL, b INTEGER NOT NULL, v TEXT, PRIMARY KEY (a, b)); CREATE TABLE notes (body TEXT)');
+    const pairs = deriveTable(h.db, { table: 'pairs', collection: 'pairs' });
+    const notes = deriveTable(h.db, { table: 'notes', collection: 'notes' });
+    installCapture(h.db, [h.derived, pairs, notes]);
+    await h.real.createCollection({ name: 'pairs', ...pairs.schema });
+    await h.real.createCollection({ name: 'notes', ...notes.schema });
+    h.relay.setTables([h.derived, pairs, notes]);
+    h.db.exec("INSERT INTO pairs VALUES ('x:y', 1, 'one'), ('z', 2, 'two'); INSERT INTO notes (body) VALUES ('n1'), ('n2');");
+    await h.relay.drain(5000);
+    expect([...(await indexedDocs(h.real, 'pairs')).keys()].sort()).toEqual(['x%3Ay:1', 'z:2']);
+    expect([...(await indexedDocs(h.real, 'notes')).keys()].sort()).toEqual(['1', '2']);
+    h.db.exec("UPDATE pairs SET b = 3 WHERE a = 'z'; DELETE FROM notes WHERE body = 'n1'; UPDATE notes SET body = 'N2';");
+    await h.relay.drain(5000);
+    expect([...(await indexedDocs(h.real, 'pairs')).keys()].sort()).toEqual(['x%3Ay:1', 'z:3']);
+    const n = await indexedDocs(h.real, 'notes');
+    expect([...n.keys()]).toEqual(['2']);
+    expect(n.get('2')).toMatchObject({ body: 'N2' });
+  });
+
   it('runExclusive runs between batches, never during one; stop() finishes the in-flight batch', async () => {
     h = await createHarness();
     const events: string[] = [];
