@@ -39,7 +39,10 @@ export function createRelay(opts: RelayOptions): Relay {
   const pollMs = opts.pollMs ?? 500;
   const dataVersionMs = opts.dataVersionMs ?? 2;
   const backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
-  const collectionOf = opts.collectionOf ?? ((t: DerivedTable) => [t.decl.collection]);
+  // Per-table overrides from setTargets (blue/green), else the caller's collectionOf, else the alias.
+  const overrides = new Map<string, string[]>();
+  const baseCollectionOf = opts.collectionOf ?? ((t: DerivedTable) => [t.decl.collection]);
+  const collectionOf = (t: DerivedTable): string[] => overrides.get(t.decl.table) ?? baseCollectionOf(t);
 
   // The relay's own connection: WAL so readers never block the service's writers, a busy timeout so
   // its short write transactions wait for theirs, and NORMAL sync (safe in WAL: a crash may lose the
@@ -300,6 +303,9 @@ export function createRelay(opts: RelayOptions): Relay {
       tables = next;
       reader = createBatchReader(db, next);
       wake();
+    },
+    setTargets(table, collections) {
+      overrides.set(table, [...collections]);
     },
     stats: () => ({ ...stats }),
   };

@@ -233,6 +233,23 @@ describe('relay over the embedded backend', () => {
     expect(n.get('2')).toMatchObject({ body: 'N2' });
   });
 
+  it('setTargets [old, new]: writes go to both; only the new collection\'s rejections are dead-lettered', async () => {
+    h = await createHarness();
+    await h.real.createCollection({ name: 'elements_v2', ...h.derived.schema });
+    // The old collection can't take these documents at all (a required field they lack).
+    await h.real.deleteCollection('elements');
+    await h.real.createCollection({ name: 'elements', fields: [{ name: 'legacy', type: 'string' }] });
+    h.relay.setTargets('elements', ['elements', 'elements_v2']);
+    insert(h, 1, 'ok');
+    insert(h, 2, 'bad', 'x');
+    await h.relay.drain(5000);
+    expect([...(await indexedDocs(h.real, 'elements_v2')).keys()]).toEqual(['1']);
+    expect(listDeadLetters(h.db).items).toEqual([expect.objectContaining({ rowKey: '[2]', collection: 'elements_v2' })]);
+    h.db.prepare('DELETE FROM elements WHERE id = 1').run();
+    await h.relay.drain(5000);
+    expect((await indexedDocs(h.real, 'elements_v2')).size).toBe(0);
+  });
+
   it('runExclusive runs between batches, never during one; stop() finishes the in-flight batch', async () => {
     h = await createHarness();
     const events: string[] = [];

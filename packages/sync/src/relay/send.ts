@@ -50,6 +50,19 @@ const FILTERABLE = (id: string): boolean => !id.includes('`');
 /** Keeps a delete-by-filter URL well under common limits (the filter travels in the query string). */
 const MAX_FILTER_CHARS = 4000;
 
+/** Backends that refused `dirty_values` (the embedded engine): lenient imports go without it. */
+const NO_DIRTY_VALUES = new WeakSet<SearchBackend>();
+
+async function importLenient(backend: SearchBackend, collection: string, jsonl: string): Promise<string> {
+  try {
+    return await backend.importDocuments(collection, jsonl, { action: 'upsert', dirty_values: 'coerce_or_drop' });
+  } catch (err) {
+    if (!(err instanceof AppError && err.code === 'VALIDATION_ERROR' && /dirty_values/.test(err.message))) throw err;
+    NO_DIRTY_VALUES.add(backend);
+    return backend.importDocuments(collection, jsonl, { action: 'upsert' });
+  }
+}
+
 function parseImportLine(line: string | undefined): ItemOutcome | null {
   if (line === undefined) return null;
   let r: { success?: unknown; code?: unknown; error?: unknown };
@@ -74,7 +87,9 @@ function merge(prev: ItemOutcome | undefined, next: ItemOutcome): ItemOutcome {
 }
 
 /**
- * Sends the items to every target collection and settles each one. Stops at the first whole-request
+ * Sends the items to every target collection (for a table with several, as during a blue/green
+ * rebuild `[old, new]`, every target but the last is lenient: `dirty_values=coerce_or_drop` and its
+ * per-document rejections ignored) and settles each one. Stops at the first whole-request
  * failure: the items not settled by then are `retry`, so the batch is simply read and sent again.
  */
 export async function sendBatch(
@@ -85,7 +100,7 @@ export async function sendBatch(
 ): Promise<SendResult> {
   const outcomes = new Map<BatchItem, ItemOutcome>();
   const result: SendResult = { outcomes, failure: null, upserted: 0, deleted: 0 };
-  const byCollection = new Map<string, { upserts: BatchItem[]; deletes: BatchItem[] }>();
+  const byCollection = new Map<string, { collection: string; lenient: boolean; upserts: BatchItem[]; deletes: BatchItem[] }>();
   const answered = new Map<BatchItem, number>();
   for (const item of items) {
     if (item.buildError !== null) {
@@ -94,11 +109,15 @@ export async function sendBatch(
       answered.set(item, 1);
       continue;
     }
-    for (const c of collectionsOf(item)) {
-      let g = byCollection.get(c);
-      if (!g) byCollection.set(c, (g = { upserts: [], deletes: [] }));
+    const targets = collectionsOf(item);
+    targets.forEach((c, i) => {
+      // During a blue/green rebuild the targets are [old, new]: only the last one's verdict counts.
+      const lenient = i < targets.length - 1;
+      const k = `${lenient ? 1 : 0}\u0000${c}`;
+      let g = byCollection.get(k);
+      if (!g) byCollection.set(k, (g = { collection: c, lenient, upserts: [], deletes: [] }));
       (item.doc ? g.upserts : g.deletes).push(item);
-    }
+    });
   }
   const set = (item: BatchItem, o: ItemOutcome): void => {
     outcomes.set(item, merge(outcomes.get(item), o));
@@ -107,16 +126,20 @@ export async function sendBatch(
 
   let current = '';
   try {
-    for (const [collection, { upserts, deletes }] of byCollection) {
+    for (const { collection, lenient, upserts, deletes } of byCollection.values()) {
       current = collection;
       if (upserts.length > 0) {
         const started = performance.now();
-        const answer = await backend.importDocuments(collection, upserts.map((i) => i.line).join('\n'), { action: 'upsert' });
+        // The old collection of a rebuild still has the old schema: let it coerce or drop what it can't
+        // take, and ignore its rejections (the new collection's answer is the one that counts).
+        const jsonl = upserts.map((i) => i.line).join('\n');
+        const answer = lenient && !NO_DIRTY_VALUES.has(backend) ? await importLenient(backend, collection, jsonl) : await backend.importDocuments(collection, jsonl, { action: 'upsert' });
         onImport((performance.now() - started) / 1000);
         const lines = answer.split('\n').filter((l) => l.trim() !== '');
         upserts.forEach((item, i) => {
           const o = parseImportLine(lines.length === upserts.length ? lines[i] : undefined) ?? { kind: 'retry' };
-          set(item, o.kind === 'permanent' ? { ...o, collection } : o);
+          if (o.kind === 'permanent' && lenient) set(item, { kind: 'ok' });
+          else set(item, o.kind === 'permanent' ? { ...o, collection } : o);
           if (o.kind === 'ok') result.upserted++;
         });
       }

@@ -74,5 +74,11 @@ export interface Relay {
   drain(timeoutMs?: number): Promise<void>;
   /** Replaces the synced tables (after a schema change); takes effect with the next batch. */
   setTables(tables: DerivedTable[]): void;
+  /**
+   * Sets a table's target collections from the next batch on (overriding `collectionOf`). With
+   * several, as `[old, new]` during a blue/green rebuild, only the last one's verdict counts: the
+   * others get `dirty_values=coerce_or_drop` and their per-document rejections are ignored.
+   */
+  setTargets(table: string, collections: string[]): void;
   stats(): RelayStats;
 }
