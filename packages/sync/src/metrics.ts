@@ -17,6 +17,10 @@ export interface SyncMetrics {
   readonly batchSize: Histogram;
   readonly importDuration: Histogram;
   readonly failures: Counter<'kind'>;
+  /** Schema changes applied per collection: `patched` (fields added/dropped) or `blue-green` (rebuilt). */
+  readonly schemaChanges: Counter<'collection' | 'action'>;
+  /** Differences the last audit found per collection and kind (missing, stale, extra). */
+  readonly auditDifferences: Gauge<'collection' | 'kind'>;
 }
 
 const NAMES = [
@@ -27,6 +31,8 @@ const NAMES = [
   'sync_batch_size',
   'sync_import_duration_seconds',
   'sync_failures_total',
+  'sync_schema_changes_total',
+  'sync_audit_differences',
 ] as const;
 
 /**
@@ -86,6 +92,18 @@ export function createSyncMetrics(registry: Registry, opts: { db?: Database.Data
   });
   return {
     registry,
+    schemaChanges: new Counter({
+      name: 'sync_schema_changes_total',
+      help: 'Schema changes applied to a collection: patched (fields added or dropped) or blue-green (rebuilt).',
+      labelNames: ['collection', 'action'],
+      registers,
+    }),
+    auditDifferences: new Gauge({
+      name: 'sync_audit_differences',
+      help: 'Differences between table and index found by the last audit, by kind (missing, stale, extra).',
+      labelNames: ['collection', 'kind'],
+      registers,
+    }),
     commitToIndexed: new Histogram({
       name: 'sync_commit_to_indexed_seconds',
       help: 'From the commit of a change (outbox created_ms) to its acknowledgement by the index.',

@@ -5,7 +5,7 @@
  */
 import { SYNC_TABLES_DDL } from '../capture.ts';
 import { createLock } from '../lock.ts';
-import type { DerivedTable } from '../schema-derive.ts';
+import { deriveTable, type DerivedTable } from '../schema-derive.ts';
 import { createAcknowledge } from './acknowledge.ts';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 import { createBatchReader, type BatchReader } from './read-batch.ts';
@@ -54,6 +54,9 @@ export function createRelay(opts: RelayOptions): Relay {
 
   let tables = opts.tables;
   let reader: BatchReader = createBatchReader(db, tables);
+  const schemaVersionStmt = db.prepare('PRAGMA schema_version').pluck();
+  // The schema version the tables were derived under; a batch read under another one isn't sent.
+  let tablesSchemaVersion = schemaVersionStmt.get() as number;
   const lock = createLock(db, {
     leaseMs: opts.leaseMs,
     onLost: () => {
@@ -80,6 +83,8 @@ export function createRelay(opts: RelayOptions): Relay {
   };
   let running = false;
   let holdsLock = false;
+  // Whether onLockAcquired has run since this relay last took the lease.
+  let setupDone = false;
   let loopDone: Promise<void> = Promise.resolve();
   let dvTimer: NodeJS.Timeout | null = null;
   let lastDataVersion = 0;
@@ -133,6 +138,16 @@ export function createRelay(opts: RelayOptions): Relay {
   const runBatch = async (): Promise<{ retry: boolean; rows: number }> => {
     woken = false;
     const batch = reader.read(batchLimit);
+    if (batch.schemaVersion !== tablesSchemaVersion) {
+      // The schema changed after the tables were derived: rows may have new columns the collection
+      // doesn't know yet. Apply the change first (beforeBatch), or at least derive again, then re-read.
+      if (!opts.beforeBatch) {
+        tablesSchemaVersion = batch.schemaVersion;
+        reader = createBatchReader(db, (tables = tables.map((t) => deriveTable(db, t.decl))));
+      }
+      woken = true;
+      return { retry: false, rows: 0 };
+    }
     if (batch.rows === 0) return { retry: false, rows: 0 };
     stats.state = 'sending';
     metrics?.batchSize.observe(batch.rows);
@@ -215,7 +230,29 @@ export function createRelay(opts: RelayOptions): Relay {
           continue;
         }
         logger.info({ owner: lock.owner }, 'sync relay: holding the _sync_lock lease');
+        setupDone = opts.onLockAcquired === undefined;
       }
+      // Setup after taking the lease, then the per-batch hook (schema changes): both before any send,
+      // both retried with backoff on failure, and both exclusive (runExclusive calls inside run at once).
+      const hook = !setupDone ? opts.onLockAcquired : opts.beforeBatch;
+      if (hook) {
+        try {
+          if (!setupDone) stats.state = 'setting-up';
+          inJob = true;
+          await hook();
+          setupDone = true;
+        } catch (err) {
+          stats.attempt++;
+          stats.lastError = err instanceof Error ? err.message : String(err);
+          logger.warn({ err, attempt: stats.attempt }, 'sync relay: setup or schema change failed; retrying with backoff');
+          stats.state = 'backoff';
+          await sleep(backoffDelay(stats.attempt, backoff), false);
+          continue;
+        } finally {
+          inJob = false;
+        }
+      }
+      setupDone = true;
       // Gather: after an idle wake, give a burst of commits a few ms to join the same batch.
       if (!lastFull && maxWaitMs > 0 && stats.attempt === 0) await new Promise((r) => setTimeout(r, maxWaitMs));
       let r: { retry: boolean; rows: number };
@@ -299,7 +336,8 @@ export function createRelay(opts: RelayOptions): Relay {
         await new Promise((r) => setTimeout(r, 2));
       }
     },
-    setTables(next) {
+    setTables(next, schemaVersion) {
+      tablesSchemaVersion = schemaVersion ?? (schemaVersionStmt.get() as number);
       tables = next;
       reader = createBatchReader(db, next);
       wake();

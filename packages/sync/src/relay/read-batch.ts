@@ -32,6 +32,8 @@ export interface Batch {
   maxSeq: number;
   rows: number;
   items: BatchItem[];
+  /** `PRAGMA schema_version` in the batch's read snapshot. */
+  schemaVersion: number;
 }
 
 /** The prepared statements of one reader; rebuilt when the tables change. */
@@ -66,7 +68,11 @@ export function createBatchReader(db: Database.Database, tables: readonly Derive
     return s;
   };
 
+  const schemaVersion = db.prepare('PRAGMA schema_version').pluck();
   const readTx = db.transaction((limit: number): Batch => {
+    // Read in the same snapshot as the rows: a batch read under a newer schema than the tables were
+    // derived from is not sent (the relay applies the schema change first).
+    const version = schemaVersion.get() as number;
     const entries = outbox.all(names, limit) as Array<{ seq: number; tbl: string; rowKey: string; createdMs: number }>;
     const byKey = new Map<string, BatchItem>();
     let maxSeq = 0;
@@ -98,7 +104,7 @@ export function createBatchReader(db: Database.Database, tables: readonly Derive
         item.buildError = `could not build the document: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
-    return { maxSeq, rows: entries.length, items: [...byKey.values()] };
+    return { maxSeq, rows: entries.length, items: [...byKey.values()], schemaVersion: version };
   });
 
   return {

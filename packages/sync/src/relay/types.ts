@@ -37,10 +37,21 @@ export interface RelayOptions {
   backoff?: Partial<BackoffOptions>;
   /** The `_sync_lock` lease (default 15 s). */
   leaseMs?: number;
+  /**
+   * Runs each time this relay takes the lease, before its first batch: collections, initial backfill,
+   * schema evolution. Only the lease holder should change collections. A failure is retried with the
+   * same backoff as a transient send; no batch is sent until it succeeds.
+   */
+  onLockAcquired?: () => Promise<void>;
+  /**
+   * Runs before every batch (after setup), e.g. to apply a schema change before sending rows that may
+   * have new columns. Cheap when there is nothing to do; a failure is retried with backoff.
+   */
+  beforeBatch?: () => Promise<void>;
 }
 
 /** What the relay is doing now. */
-export type RelayState = 'stopped' | 'idle' | 'sending' | 'backoff' | 'waiting-for-lock';
+export type RelayState = 'stopped' | 'idle' | 'setting-up' | 'sending' | 'backoff' | 'waiting-for-lock';
 
 /** Counters since start, for /sync/status and tests. */
 export interface RelayStats {
@@ -72,8 +83,11 @@ export interface Relay {
   runExclusive<T>(fn: () => T | Promise<T>): Promise<T>;
   /** Resolves when the outbox (of the synced tables) is empty; rejects after `timeoutMs`. */
   drain(timeoutMs?: number): Promise<void>;
-  /** Replaces the synced tables (after a schema change); takes effect with the next batch. */
-  setTables(tables: DerivedTable[]): void;
+  /**
+   * Replaces the synced tables (after a schema change); takes effect with the next batch.
+   * `schemaVersion` is the `PRAGMA schema_version` read BEFORE deriving them (default: now).
+   */
+  setTables(tables: DerivedTable[], schemaVersion?: number): void;
   /**
    * Sets a table's target collections from the next batch on (overriding `collectionOf`). With
    * several, as `[old, new]` during a blue/green rebuild, only the last one's verdict counts: the

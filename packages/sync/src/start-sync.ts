@@ -1,0 +1,234 @@
+/**
+ * startSync: the one call a service makes. It opens sync's own connection to the service's database,
+ * installs capture, and runs the relay; the relay, each time it holds the lease, first makes sure every
+ * collection exists and is backfilled and in line with its table. Schema changes are picked up at run
+ * time. Nothing here ever blocks or fails the service's writes: index trouble only delays indexing.
+ */
+import Database from 'better-sqlite3';
+import type { Registry } from 'prom-client';
+import { createTypesenseBackend, type SearchBackend } from '@fountain/search';
+import { audit as runAudit, repair, type AuditReport } from './audit.ts';
+import { backfill, type BackfillProgress } from './backfill.ts';
+import { initialTargets } from './blue-green.ts';
+import { enqueueKeys, installCapture } from './capture.ts';
+import { ensureCollection, readState, writeState } from './collections.ts';
+import type { TableDeclaration } from './declaration.ts';
+import { createSyncMetrics, type SyncMetrics } from './metrics.ts';
+import { createRelay, type Relay, type RelayOptions, type SyncLogger } from './relay/index.ts';
+import { deriveTable, type DerivedTable } from './schema-derive.ts';
+import { evolve } from './schema-watch.ts';
+
+/** Options of {@link startSync}. */
+export interface StartSyncOptions {
+  /** The service's SQLite file. Sync opens its own connection; the service keeps using its own. */
+  database: string;
+  /** The synced tables: the service's one declaration. */
+  tables: TableDeclaration[];
+  /** The Search Gateway and the service's key; sync talks to it with the official typesense client. */
+  gateway?: { url: string; apiKey: string };
+  /** Or any backend (the embedded one in-process, for a single-binary setup or tests). */
+  backend?: SearchBackend;
+  logger?: SyncLogger;
+  /** The service's metrics registry (`app.metricsRegistry`); sync adds its metrics to it. */
+  registry?: Registry;
+  /** Relay tuning (batch size, wait, poll, backoff, lease). */
+  relay?: Pick<RelayOptions, 'maxBatch' | 'maxWaitMs' | 'pollMs' | 'dataVersionMs' | 'backoff' | 'leaseMs'>;
+  /** Run an audit (and repair) this often; off by default. */
+  auditIntervalMs?: number;
+  /** Progress of initial backfills and rebuilds (e.g. a CLI progress bar). */
+  onProgress?: (table: string, p: BackfillProgress) => void;
+}
+
+/** A running sync. */
+export interface Sync {
+  /** Sync's own connection (for the admin routes and status). */
+  readonly db: Database.Database;
+  readonly relay: Relay;
+  readonly backend: SearchBackend;
+  readonly metrics: SyncMetrics | undefined;
+  /** The tables as currently derived (they change with the schema). */
+  tables(): DerivedTable[];
+  /** Wakes the relay at once; optional, commits from any connection are noticed within milliseconds. */
+  notify(): void;
+  /** Resolves once every captured change is indexed (or dead-lettered); rejects after the timeout. */
+  drain(timeoutMs?: number): Promise<void>;
+  /** Compares every row with its document; with `repair`, re-enqueues the differences. */
+  audit(opts?: { repair?: boolean }): Promise<AuditReport[]>;
+  /** Stops the relay after its in-flight batch and closes sync's connection. */
+  stop(): Promise<void>;
+}
+
+const SILENT: SyncLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Parses the gateway URL into the node the official client takes. */
+function gatewayNode(url: string): { host: string; port: number; protocol: 'http' | 'https' } {
+  const u = new URL(url);
+  const protocol = u.protocol === 'https:' ? 'https' : 'http';
+  return { host: u.hostname, port: u.port ? Number(u.port) : protocol === 'https' ? 443 : 80, protocol };
+}
+
+/**
+ * Starts sync for a service's tables.
+ *
+ * @example
+ *   const sync = await startSync({
+ *     database: './data/sequence.db',
+ *     tables: [{ table: 'elements', collection: 'sequence_elements', fields: { element_type: { facet: true } } }],
+ *     gateway: { url: 'http://localhost:8001', apiKey: process.env.TYPESENSE_SERVICE_API_KEY! },
+ *     registry: app.metricsRegistry,
+ *   });
+ */
+export async function startSync(opts: StartSyncOptions): Promise<Sync> {
+  if (!opts.backend && !opts.gateway) throw new Error('startSync: give `gateway` (url and key) or a `backend`');
+  const logger = opts.logger ?? SILENT;
+  const db = new Database(opts.database);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  let derived: DerivedTable[];
+  try {
+    derived = opts.tables.map((t) => deriveTable(db, t));
+    installCapture(db, derived);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const ownsBackend = !opts.backend;
+  const backend =
+    opts.backend ?? createTypesenseBackend({
+      nodes: [gatewayNode(opts.gateway!.url)],
+      apiKey: opts.gateway!.apiKey,
+      logger: { warn: (m) => logger.warn({}, m), error: (m) => logger.error({}, m), debug: (m) => logger.debug({}, m) },
+    });
+  const metrics = opts.registry ? createSyncMetrics(opts.registry, { db }) : undefined;
+  const declOf = (table: string): TableDeclaration => opts.tables.find((t) => t.table === table)!;
+
+  // Rebuild targets survive restarts through _sync_state (blue-green.ts).
+  const targets = new Map(derived.map((d) => [d.decl.table, initialTargets(db, d)]));
+
+  /** Backfills a physical collection once (resumable through its checkpoint), marked in _sync_state. */
+  const initialBackfill = async (d: DerivedTable, physical: string): Promise<void> => {
+    const key = `backfilled:${physical}`;
+    if (readState<boolean>(db, key)) return;
+    const r = await backfill({
+      db,
+      derived: d,
+      backend,
+      collection: physical,
+      ...(opts.onProgress && { onProgress: (p: BackfillProgress) => opts.onProgress!(d.decl.table, p) }),
+    });
+    if (r.failed > 0) {
+      // Rejected rows are not dropped: an audit finds every one of them (the result keeps only a
+      // sample), and repair hands them to the relay, which dead-letters them with their errors.
+      const report = await runAudit({ db, derived: d, backend, collection: physical });
+      repair(report, { derived: d, enqueue: (keys) => enqueueKeys(db, d, keys) });
+    }
+    writeState(db, key, true);
+    logger.info({ collection: d.decl.collection, physical, sent: r.sent, failed: r.failed }, 'sync: initial backfill done');
+  };
+
+  /** Brings one table's collection in line: exists, backfilled, schema current (PATCH or rebuild). */
+  const settle = async (table: string): Promise<void> => {
+    const decl = declOf(table);
+    const d = deriveTable(db, decl);
+    const { physical } = await ensureCollection(backend, db, d);
+    await initialBackfill(d, physical);
+    const r = await evolve(backend, db, decl, {
+      setTargets: (t, names) => {
+        targets.set(t, names);
+        relay.setTargets(t, names);
+      },
+      // Setup and schema changes already run between batches (see below): nothing else to wait for.
+      runExclusive: (fn) => fn(),
+      ...(opts.onProgress && { onProgress: (p: BackfillProgress) => opts.onProgress!(table, p) }),
+    });
+    if (r.action !== 'none') {
+      metrics?.schemaChanges.inc({ collection: decl.collection, action: r.action });
+      logger.info({ collection: decl.collection, action: r.action, added: r.details.added, dropped: r.details.dropped, reasons: r.details.reasons }, 'sync: schema change applied');
+    }
+  };
+
+  /** After a schema change: derive again, re-install triggers, give the relay the new tables. */
+  const rederive = (version: number): void => {
+    derived = opts.tables.map((t) => deriveTable(db, t));
+    installCapture(db, derived);
+    relay.setTables(derived, version);
+  };
+
+  const schemaVersionStmt = db.prepare('PRAGMA schema_version').pluck();
+  const schemaVersion = (): number => schemaVersionStmt.get() as number;
+  let lastSchemaVersion = -1;
+
+  const relay: Relay = createRelay({
+    db,
+    tables: derived,
+    backend,
+    collectionOf: (d) => targets.get(d.decl.table) ?? [d.decl.collection],
+    logger,
+    ...(metrics && { metrics }),
+    ...opts.relay,
+    onLockAcquired: async () => {
+      const version = schemaVersion();
+      rederive(version);
+      for (const d of derived) await settle(d.decl.table);
+      lastSchemaVersion = version;
+    },
+    // Schema changes are applied before the next batch, so rows read with new columns are sent only
+    // once the collection has their fields. `PRAGMA schema_version` is one cheap read per batch; any
+    // ALTER, from any connection, also changes data_version, which wakes the relay.
+    beforeBatch: async () => {
+      const version = schemaVersion();
+      if (version === lastSchemaVersion) return;
+      rederive(version);
+      for (const d of derived) await settle(d.decl.table);
+      lastSchemaVersion = version;
+    },
+  });
+
+  const auditAll = async (doRepair: boolean): Promise<AuditReport[]> => {
+    const reports: AuditReport[] = [];
+    for (const d of derived) {
+      const report = await runAudit({ db, derived: d, backend, collection: d.decl.collection });
+      for (const kind of ['missing', 'stale', 'extra'] as const) {
+        metrics?.auditDifferences.set({ collection: d.decl.collection, kind }, report[kind].count);
+      }
+      if (doRepair) {
+        repair(report, { derived: d, enqueue: (keys) => enqueueKeys(db, d, keys) });
+        relay.notify();
+      }
+      reports.push(report);
+    }
+    return reports;
+  };
+  // Periodic audit with repair, if configured; runs never overlap (the next is scheduled after one ends).
+  let auditTimer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const scheduleAudit = (): void => {
+    if (!opts.auditIntervalMs || stopped) return;
+    auditTimer = setTimeout(() => {
+      auditAll(true)
+        .catch((err: unknown) => logger.warn({ err }, 'sync: periodic audit failed'))
+        .finally(scheduleAudit);
+    }, opts.auditIntervalMs);
+    auditTimer.unref();
+  };
+  scheduleAudit();
+
+  relay.start();
+  return {
+    db,
+    relay,
+    backend,
+    metrics,
+    tables: () => derived,
+    notify: () => relay.notify(),
+    drain: (timeoutMs) => relay.drain(timeoutMs),
+    audit: (o) => auditAll(o?.repair ?? false),
+    async stop() {
+      stopped = true;
+      if (auditTimer) clearTimeout(auditTimer);
+      await relay.stop();
+      if (ownsBackend) await backend.close();
+      db.close();
+    },
+  };
+}
