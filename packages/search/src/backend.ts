@@ -170,6 +170,11 @@ export interface SearchBackend {
   exportDocuments(collection: string, options: ExportOptions): Promise<string>;
 
   search(collection: string, params: SearchParams): Promise<SearchResult>;
+  /**
+   * Optional fast path: the engine's JSON answer to a search as bytes, for callers that pass it on
+   * unchanged (the gateway). Same errors as `search`.
+   */
+  searchRaw?(collection: string, params: SearchParams): Promise<Buffer>;
   /** Runs several searches; each result is a SearchResult or `{code, error}` for that search alone. */
   multiSearch(
     searches: Array<SearchParams & { collection?: string }>,

@@ -298,7 +298,10 @@ export class TextIndex {
     const cats = useMasks ? tokens.map(() => new Uint8Array(size)) : [];
     const masks = useMasks ? tokens.map(() => new Uint32Array(size)) : [];
     const live = this.live;
+    // Seqs that matched every token, while few; past size / 16 they are found by scanning `state`.
     let done: number[] = [];
+    const cap = size >> 4;
+    let completed = 0;
     for (let i = 0; i < nTok; i++) {
       const isLast = i === nTok - 1;
       const cat = cats[i];
@@ -309,23 +312,25 @@ export class TextIndex {
         for (let k = 0; k < nF; k++) {
           const p = hit.data[qIdx[k]!];
           if (!p) continue;
+          const collect = isLast && completed <= cap ? done : undefined;
           if (cat && mask) {
-            reached += walkScored(p.data, p.n, checkLive, live, state, i, accept, isLast ? done : undefined, cat, mask, c1, 1 << k);
+            reached += walkScored(p.data, p.n, checkLive, live, state, i, accept, collect, cat, mask, c1, 1 << k);
           } else if (i === 0) {
-            reached += walkFirst(p.data, p.n, checkLive, live, state, accept, isLast ? done : undefined);
+            reached += walkFirst(p.data, p.n, checkLive, live, state, accept, collect);
           } else {
-            reached += walkNext(p.data, p.n, checkLive, live, state, i, isLast ? done : undefined);
+            reached += walkNext(p.data, p.n, checkLive, live, state, i, collect);
           }
+          if (isLast) completed = reached;
         }
       }
       // Nothing can match the remaining tokens when this one matched no document.
       if (reached === 0) break;
     }
     let seqs: Int32Array;
-    if (done.length * 16 < size) {
+    if (completed <= cap) {
       seqs = Int32Array.from(done).sort();
     } else {
-      seqs = new Int32Array(done.length);
+      seqs = new Int32Array(completed);
       const fin = 1 + nTok;
       let w = 0;
       for (let s = 0; s < size; s++) if (state[s] === fin) seqs[w++] = s;

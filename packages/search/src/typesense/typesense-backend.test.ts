@@ -258,6 +258,20 @@ describe.skipIf(!typesenseAvailable())('typesense backend against a real Typesen
       await expectAppError(backend.search(unique('nope'), { q: 'x', query_by: 'title' }), 'NOT_FOUND');
     });
 
+    it('searchRaw answers the same search as bytes, and maps errors the same way', async () => {
+      const name = await seeded();
+      const params = { q: 'dune', query_by: 'title', facet_by: 'genre', sort_by: 'year:desc' };
+      const raw = JSON.parse((await backend.searchRaw!(name, params)).toString('utf8')) as Record<string, unknown>;
+      const parsed = await backend.search(name, params);
+      expect(raw.found).toBe(parsed.found);
+      expect((raw.hits as Array<{ document: { id: string } }>).map((h) => h.document.id)).toEqual(['2', '1']);
+      expect(raw.facet_counts).toEqual(parsed.facet_counts);
+      const err = await expectAppError(backend.searchRaw!(name, { q: '*', filter_by: 'year:>abc' }), 'VALIDATION_ERROR');
+      expect(err.message).toMatch(/year/);
+      const unknown = await expectAppError(backend.searchRaw!(name, { q: 'x', query_by: 'nope' }), 'NOT_FOUND');
+      expect(unknown.message).toMatch(/Could not find a field named `nope`/);
+    });
+
     it('multi-searches, with a per-search {code, error} for a failing search', async () => {
       const name = await seeded();
       const res = await backend.multiSearch(
@@ -312,7 +326,12 @@ describe.skipIf(!typesenseAvailable())('typesense backend against a real Typesen
         apiKey: ts.apiKey,
       });
       try {
-        for (let i = 0; i < 4; i++) expect(Array.isArray(await multi.listCollections())).toBe(true);
+        const name = await seeded();
+        for (let i = 0; i < 4; i++) {
+          expect(Array.isArray(await multi.listCollections())).toBe(true);
+          // The raw search path fails over in the same way.
+          expect(JSON.parse((await multi.searchRaw!(name, { q: 'dune', query_by: 'title' })).toString()).found).toBe(2);
+        }
         expect(await multi.health()).toBe(true);
       } finally {
         await multi.close();
@@ -326,6 +345,7 @@ describe.skipIf(!typesenseAvailable())('typesense backend against a real Typesen
       try {
         const calls: Array<[string, () => Promise<unknown>]> = [
           ['search', () => backend.search(name, { q: 'dune', query_by: 'title' })],
+          ['searchRaw', () => backend.searchRaw!(name, { q: 'dune', query_by: 'title' })],
           ['getDocument', () => backend.getDocument(name, '1')],
           ['import', () => backend.importDocuments(name, toJsonl(BOOKS), { action: 'upsert' })],
           ['export', () => backend.exportDocuments(name, {})],

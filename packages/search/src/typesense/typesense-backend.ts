@@ -16,6 +16,7 @@ import type {
 } from '../backend.ts';
 import { clientLogger, type PinoLikeLogger } from './client-logger.ts';
 import { toAppError } from './map-error.ts';
+import { createRawSearch } from './raw-search.ts';
 import type { TypesenseNode } from './nodes-from-env.ts';
 import { normalizeMultiSearchResult, normalizeSearchResult } from './search-result.ts';
 
@@ -105,6 +106,13 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
   const alterClient = makeClient(longTimeout, 0, d.retryIntervalSeconds);
   const bulkClient = makeClient(longTimeout, failoverRetries, d.retryIntervalSeconds);
   const healthClient = makeClient(opts.healthTimeoutSeconds ?? d.healthTimeoutSeconds, failoverRetries, 0.1);
+
+  const rawSearch = createRawSearch({
+    nodes: opts.nodes,
+    apiKey: opts.apiKey,
+    timeoutSeconds: opts.connectionTimeoutSeconds ?? d.connectionTimeoutSeconds,
+    retries: opts.numRetries ?? Math.max(d.minRetries, opts.nodes.length),
+  });
 
   /** Runs one client call and maps whatever it throws. */
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
@@ -219,6 +227,10 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
       });
     },
 
+    searchRaw(collection: string, params: SearchParams) {
+      return rawSearch.search(collection, params);
+    },
+
     search(collection: string, params: SearchParams) {
       return call(`collection '${collection}'`, async () => {
         const raw: unknown = await docs(client, collection).search(definedOnly(params) as never, {
@@ -261,6 +273,7 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
     async close() {
       httpAgent.destroy();
       httpsAgent.destroy();
+      await rawSearch.close();
     },
   };
 }
