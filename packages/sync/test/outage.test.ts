@@ -1,0 +1,100 @@
+/**
+ * Outage: a steady writer keeps writing while Typesense (behind the real gateway) is killed and later
+ * restarted. Writes are plain SQLite: none fails or waits on the index. Nothing is dead-lettered, and
+ * after the restart every change arrives (audit: zero differences).
+ */
+import { typesenseAvailable } from '@fountain/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSync } from '../src/index.ts';
+import type { TableDeclaration } from '../src/index.ts';
+import { auditDifferences, eventually, exportAll, openDb, sleep, startStack, tempDir, uniqueName, type Stack } from './fixtures/stack.ts';
+
+describe.runIf(typesenseAvailable())('outage: Typesense killed and restarted under a steady writer', () => {
+  let stack: Stack;
+  const tmp = tempDir('sync-e2e-outage-');
+  beforeAll(async () => {
+    stack = await startStack('typesense');
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    tmp.cleanup();
+  });
+
+  it('no writer error, nothing in sync_errors, everything arrives after the restart', async () => {
+    const ts = stack.ts!;
+    const table = uniqueName('outage_items');
+    const decl: TableDeclaration = { table, collection: table };
+    const path = `${tmp.dir}/${table}.db`;
+    const db = openDb(path);
+    db.exec(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, title TEXT NOT NULL, n INTEGER NOT NULL)`);
+    const sync = await startSync({ database: path, tables: [decl], gateway: stack.gateway, relay: { backoff: { baseMs: 20, maxMs: 400 } } });
+    try {
+      const insert = db.prepare(`INSERT INTO ${table} (id, title, n) VALUES (?, ?, 0)`);
+      const update = db.prepare(`UPDATE ${table} SET title = ?, n = n + 1 WHERE id = ?`);
+      const del = db.prepare(`DELETE FROM ${table} WHERE id = ?`);
+      for (let i = 1; i <= 20; i++) insert.run(i, `before ${i}`);
+      await sync.drain(20_000);
+
+      // The steady writer: 200 writes, one every 15 ms (~3 s), each timed.
+      const errors: string[] = [];
+      let maxWriteMs = 0;
+      const writer = (async () => {
+        for (let w = 0; w < 200; w++) {
+          const t0 = performance.now();
+          try {
+            if (w % 10 === 9) del.run(w - 5 + 100);
+            else if (w % 3 === 0) update.run(`during ${w}`, (w % 20) + 1);
+            else insert.run(w + 100, `during ${w}`);
+          } catch (err) {
+            errors.push(err instanceof Error ? err.message : String(err));
+          }
+          maxWriteMs = Math.max(maxWriteMs, performance.now() - t0);
+          await sleep(15);
+        }
+      })();
+
+      await sleep(300);
+      // What the index held (acknowledged) just before the crash.
+      const preKill = new Set((await exportAll(stack.gateway, table)).keys());
+      await ts.kill();
+      const killedAt = Date.now();
+      // The relay notices (a failed send) and backs off; it never dead-letters.
+      await eventually(() => sync.relay.stats().transientFailures >= 2, 15_000, 'the relay to see the outage');
+      await sleep(Math.max(0, 1500 - (Date.now() - killedAt)));
+      await ts.restart();
+      const downMs = Date.now() - killedAt;
+      await writer;
+
+      expect(errors).toEqual([]);
+      await sync.drain(60_000);
+      // Typesense 0.24.1 can lose documents it acknowledged shortly before a SIGKILL (reproduced without
+      // sync: imports acked, then kill -9, and after the restart num_documents is back to an older
+      // count for good). The relay can't see that; the audit does. Everything the relay owed after
+      // the crash arrived: anything missing now must be a document the index had already acknowledged
+      // before the kill, and nothing is stale or extra. Audit with repair then converges it.
+      const first = await sync.audit({ repair: true });
+      const lost = first[0]!.repair.keys.map((k) => String(k[0]));
+      if (lost.length > 0) {
+        console.warn(`outage test: Typesense lost ${lost.length} acknowledged document(s) in the SIGKILL (${lost.slice(0, 10).join(',')}); audit + repair restores them`);
+      }
+      expect(first[0]).toMatchObject({ stale: { count: 0 }, extra: { count: 0 } });
+      expect(lost.filter((id) => !preKill.has(id))).toEqual([]);
+      await sync.drain(30_000);
+      const reports = await sync.audit();
+      expect(reports[0]).toMatchObject({ missing: { count: 0 }, stale: { count: 0 }, extra: { count: 0 } });
+      expect(auditDifferences(reports)).toBe(0);
+      expect(reports[0]?.rows).toBe(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get());
+      expect(db.prepare('SELECT count(*) FROM sync_errors').pluck().get()).toBe(0);
+      const stats = sync.relay.stats();
+      console.log(
+        `outage test: Typesense down ${downMs} ms; 200 writes, max write ${maxWriteMs.toFixed(1)} ms; relay transient failures ${stats.transientFailures}, dead-lettered ${stats.deadLettered}`,
+      );
+      expect(stats.deadLettered).toBe(0);
+      // Writes never wait on the index (generous bound: a write is a local SQLite commit).
+      expect(maxWriteMs).toBeLessThan(1000);
+    } finally {
+      await sync.stop();
+      db.close();
+    }
+  }, 100_000);
+});
