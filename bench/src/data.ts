@@ -87,22 +87,41 @@ export function queryWords(count: number, seed = 9): string[] {
   return Array.from({ length: count }, () => VOCABULARY[20 + Math.floor(r() * 1980)] as string);
 }
 
-/** `n` documents as JSONL lines, ids `0..n-1`. */
-export function makeDocs(n: number, seed: number): string[] {
+/** One synthetic record: the fields of a benchmark document, `id` a decimal string. */
+export interface BenchRecord {
+  id: string;
+  title: string;
+  body: string;
+  genre: string;
+  year: number;
+  rating: number;
+}
+
+/**
+ * `n` records, ids `start..start+n-1`, generated lazily (a backlog of a million rows never sits in
+ * memory). With `start` 0 the sequence is exactly the one {@link makeDocs} serializes.
+ */
+export function* benchRecords(n: number, seed: number, start = 0): Generator<BenchRecord> {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const words = (k: number) => Array.from({ length: k }, () => zipfWord(r)).join(' ');
-  const out: string[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    out[i] = JSON.stringify({
-      id: String(i),
+    yield {
+      id: String(start + i),
       title: words(3),
       body: words(20),
       genre: pick(GENRES),
       year: 1950 + Math.floor(r() * 75),
       rating: Math.round(r() * 100) / 10,
-    });
+    };
   }
+}
+
+/** `n` documents as JSONL lines, ids `0..n-1`. */
+export function makeDocs(n: number, seed: number): string[] {
+  const out: string[] = new Array(n);
+  let i = 0;
+  for (const rec of benchRecords(n, seed)) out[i++] = JSON.stringify(rec);
   return out;
 }
 
