@@ -56,7 +56,7 @@ describe.runIf(typesenseAvailable())('live schema change through the gateway on 
         5000,
         'q=happy query_by=mood to find 10',
       );
-      const filterMs = await eventually(
+      await eventually(
         async () => (await gatewaySearch(stack.gateway, table, { q: '*', filter_by: 'mood:=happy' })).found === 10,
         5000,
         'filter_by=mood:=happy to find 10',
