@@ -33,7 +33,11 @@ export interface StartSyncOptions {
   registry?: Registry;
   /** Relay tuning (batch size, wait, poll, backoff, lease). */
   relay?: Pick<RelayOptions, 'maxBatch' | 'maxWaitMs' | 'pollMs' | 'dataVersionMs' | 'backoff' | 'leaseMs'>;
-  /** Run an audit (and repair) this often; off by default. */
+  /**
+   * Run an audit with repair this often (default 30 minutes; 0 turns it off). An audit with repair
+   * also runs after every outage the relay recovers from: Typesense 0.24.1 can lose writes it had
+   * acknowledged when it is killed (seen in our outage test), and only an audit can find those.
+   */
   auditIntervalMs?: number;
   /** Progress of initial backfills and rebuilds (e.g. a CLI progress bar). */
   onProgress?: (table: string, p: BackfillProgress) => void;
@@ -154,6 +158,7 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     relay.setTables(derived, version);
   };
 
+  let onRecovered = (): void => undefined;
   const schemaVersionStmt = db.prepare('PRAGMA schema_version').pluck();
   const schemaVersion = (): number => schemaVersionStmt.get() as number;
   let lastSchemaVersion = -1;
@@ -175,6 +180,7 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     // Schema changes are applied before the next batch, so rows read with new columns are sent only
     // once the collection has their fields. `PRAGMA schema_version` is one cheap read per batch; any
     // ALTER, from any connection, also changes data_version, which wakes the relay.
+    onRecovered: () => onRecovered(),
     beforeBatch: async () => {
       const version = schemaVersion();
       if (version === lastSchemaVersion) return;
@@ -199,19 +205,43 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     }
     return reports;
   };
-  // Periodic audit with repair, if configured; runs never overlap (the next is scheduled after one ends).
+  // Audits with repair: periodic, and after each recovery from an outage. Never two at once; a request
+  // while one runs is remembered and runs after it.
+  const auditIntervalMs = opts.auditIntervalMs ?? 30 * 60_000;
   let auditTimer: NodeJS.Timeout | null = null;
+  let auditRunning: Promise<void> | null = null;
+  let auditAgain = false;
   let stopped = false;
+  const requestAudit = (why: string): void => {
+    if (stopped) return;
+    if (auditRunning) {
+      auditAgain = true;
+      return;
+    }
+    auditRunning = auditAll(true)
+      .then((reports) => {
+        const diffs = reports.reduce((n, r) => n + r.missing.count + r.stale.count + r.extra.count, 0);
+        if (diffs > 0) logger.warn({ why, differences: diffs }, 'sync: audit found differences between tables and index; repaired');
+      })
+      .catch((err: unknown) => logger.warn({ err, why }, 'sync: audit failed'))
+      .finally(() => {
+        auditRunning = null;
+        if (auditAgain) {
+          auditAgain = false;
+          requestAudit(why);
+        }
+      });
+  };
   const scheduleAudit = (): void => {
-    if (!opts.auditIntervalMs || stopped) return;
+    if (!auditIntervalMs || stopped) return;
     auditTimer = setTimeout(() => {
-      auditAll(true)
-        .catch((err: unknown) => logger.warn({ err }, 'sync: periodic audit failed'))
-        .finally(scheduleAudit);
-    }, opts.auditIntervalMs);
+      requestAudit('periodic');
+      scheduleAudit();
+    }, auditIntervalMs);
     auditTimer.unref();
   };
   scheduleAudit();
+  onRecovered = () => requestAudit('recovered from an outage');
 
   relay.start();
   return {
@@ -226,6 +256,7 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     async stop() {
       stopped = true;
       if (auditTimer) clearTimeout(auditTimer);
+      await auditRunning;
       await relay.stop();
       if (ownsBackend) await backend.close();
       db.close();

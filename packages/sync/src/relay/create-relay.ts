@@ -271,6 +271,7 @@ export function createRelay(opts: RelayOptions): Relay {
         await sleep(backoffDelay(stats.attempt, backoff), false);
         continue;
       }
+      if (stats.attempt > 0 && r.rows > 0) opts.onRecovered?.();
       stats.attempt = 0;
       lastFull = r.rows >= batchLimit;
       if (r.rows > 0) continue;

@@ -48,6 +48,11 @@ export interface RelayOptions {
    * have new columns. Cheap when there is nothing to do; a failure is retried with backoff.
    */
   beforeBatch?: () => Promise<void>;
+  /**
+   * Called when a batch goes through after one or more failed attempts (an outage ended). Typesense
+   * 0.24.1 can lose writes it had acknowledged when it is killed, so the orchestrator audits then.
+   */
+  onRecovered?: () => void;
 }
 
 /** What the relay is doing now. */
