@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { deriveTable } from '@fountain/sync';
+import { deriveTable, startSync } from '@fountain/sync';
 import { REPO_ROOT, startService, startTypesense, type ServiceProcess, type TypesenseServer } from '@fountain/testing';
 import { benchRecords, percentile, type BenchRecord } from './data.ts';
 
@@ -423,6 +423,8 @@ interface MemRun {
   hwm: number | null;
   heapMax: number;
   samples: number;
+  /** [fraction drained, rss MB, heap MB] at every 10% of the backlog. */
+  curve: Array<[number, number, number]>;
 }
 
 async function memRun(run: number, dir: string): Promise<MemRun> {
@@ -431,8 +433,13 @@ async function memRun(run: number, dir: string): Promise<MemRun> {
   const alias = `mem_${run}`;
   try {
     // 1. Capture installed and the (empty) collection created, then the relay stopped.
-    const setup = new RelayProcess({ db: path, table: 'docs', collection: alias, defaultSort: 'year' });
-    await setup.ready();
+    //    (In this process, to save a process start: it only installs the triggers and makes the collection.)
+    const setup = await startSync({
+      database: path,
+      tables: [{ table: 'docs', collection: alias, fields: { genre: { facet: true } }, defaultSortingField: 'year' }],
+      gateway: { url: gw.url, apiKey: SERVICE_KEY },
+    });
+    while (!(setup.relay.stats().holdsLock && setup.relay.stats().state === 'idle')) await sleep(20);
     await setup.stop();
     // 2. The backlog, written with no relay running: every row goes through the outbox.
     const t0 = performance.now();
@@ -486,6 +493,10 @@ async function memRun(run: number, dir: string): Promise<MemRun> {
         hwm: last?.hwm ?? null,
         heapMax: Math.max(...relay.samples.map((s) => s.heap)),
         samples: live.length,
+        curve: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1].map((f) => {
+          const x = live.find((s) => s.acked >= f * cfg.backlog) ?? live[live.length - 1]!;
+          return [f, Math.round(x.rss / MB), Math.round(x.heap / MB)];
+        }),
       };
     } finally {
       await relay.stop();
@@ -605,6 +616,7 @@ async function main(): Promise<void> {
         rss_mb_max_runs: mem.map((m) => mb(m.rssMax)),
         rss_mb_hwm_runs: mem.map((m) => (m.hwm === null ? null : mb(m.hwm))),
         heap_mb_max_runs: mem.map((m) => mb(m.heapMax)),
+        rss_curve_run0: mem[0]?.curve,
         backlog_rows: cfg.backlog,
         backlog_write_s_runs: mem.map((m) => round(m.writeS, 1)),
         drain_s_runs: mem.map((m) => round(m.drainS, 1)),
