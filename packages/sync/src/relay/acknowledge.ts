@@ -25,6 +25,13 @@ export type Acknowledge = (batch: Batch, outcomes: Map<BatchItem, ItemOutcome>) 
 export function createAcknowledge(db: Database.Database, stillOwner: () => boolean): Acknowledge {
   const removeOutbox = db.prepare('DELETE FROM _sync_outbox WHERE tbl = ? AND row_key = ? AND seq <= ? RETURNING created_ms').pluck();
   const clearError = db.prepare('DELETE FROM sync_errors WHERE tbl = ? AND row_key = ?');
+  // When every key of a batch went through, its rows are exactly the outbox rows of its tables with
+  // seq <= maxSeq (the batch read them in seq order, and SQLite's single writer plus AUTOINCREMENT
+  // mean no row with a lower seq can commit later): one range delete instead of one per key.
+  const removeRange = db
+    .prepare('DELETE FROM _sync_outbox WHERE seq <= ? AND +tbl IN (SELECT value FROM json_each(?)) RETURNING created_ms')
+    .pluck();
+  const anyErrors = db.prepare('SELECT EXISTS (SELECT 1 FROM sync_errors)').pluck();
   const deadLetter = db.prepare(
     `INSERT INTO sync_errors (tbl, row_key, collection, doc_id, code, message, attempts, first_seen_ms, last_seen_ms, payload)
      VALUES (@tbl, @rowKey, @collection, @docId, @code, @message, 1, ${NOW_MS_SQL}, ${NOW_MS_SQL}, @payload)
@@ -36,6 +43,14 @@ export function createAcknowledge(db: Database.Database, stillOwner: () => boole
     const result: AckResult = { fenced: true, rowsAcked: 0, deadLettered: 0, indexedCreatedMs: [] };
     // Another relay took the lease while we were sending (we stalled past it): it owns the outbox now.
     if (!stillOwner()) return { ...result, fenced: false };
+    if ([...outcomes.values()].every((o) => o.kind === 'ok') && outcomes.size === batch.items.length) {
+      const tables = JSON.stringify([...new Set(batch.items.map((i) => i.tbl))]);
+      const created = removeRange.all(batch.maxSeq, tables) as number[];
+      result.rowsAcked = created.length;
+      result.indexedCreatedMs = created;
+      if (anyErrors.get() === 1) for (const item of batch.items) clearError.run(item.tbl, item.rowKey);
+      return result;
+    }
     for (const [item, o] of outcomes) {
       if (o.kind === 'retry') continue;
       const created = removeOutbox.all(item.tbl, item.rowKey, batch.maxSeq) as number[];
