@@ -4,7 +4,7 @@
  * where one applies, and nothing fails on timing.
  *
  *   npm run bench:sync              # full: 100k bulk rows, 10 s at 200 writes/s, 1M-row backlog
- *   npm run bench:sync -- --quick   # under 60 s: 20k bulk, 4 s freshness, 100k backlog
+ *   npm run bench:sync -- --quick   # under 60 s: 20k bulk, 4 s freshness, 60k backlog
  *   npm run bench:sync -- --profile # bulk once, with --cpu-prof on the relay and the gateway: top costs
  *
  * The relay always runs in its OWN process (bench/src/sync-relay.ts calls startSync, as a service
@@ -40,7 +40,7 @@ import { benchRecords, percentile, type BenchRecord } from './data.ts';
 const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');
 const cfg = quick
-  ? { bulkRows: 20_000, steadySeconds: 4, maxSeconds: 2, backlog: 100_000, runs: 2 }
+  ? { bulkRows: 20_000, steadySeconds: 4, maxSeconds: 2, backlog: 60_000, runs: 2 }
   : { bulkRows: 100_000, steadySeconds: 10, maxSeconds: 4, backlog: 1_000_000, runs: 2 };
 const BATCH = 1000;
 const STEADY_RATE = 200;
