@@ -1,0 +1,179 @@
+/**
+ * All of the service's SQL. The only module (with migrate.ts) that touches better-sqlite3; domain code
+ * gets a {@link SequenceStore} and runs its steps inside `store.immediate(...)`.
+ */
+import Database from 'better-sqlite3';
+import { migrate } from './migrate.ts';
+
+/** An element row, in the API's names. */
+export interface ElementRow {
+  elementType: string;
+  elementId: number;
+  sequenceNumber: number;
+  comment: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The highest version number. */
+  currentVersion: number;
+}
+
+/** A version row, in the API's names; `data` is the parsed JSON (null for the version POST /sequence made). */
+export interface VersionRow {
+  elementType: string;
+  elementId: number;
+  versionNumber: number;
+  sequenceNumber: number;
+  data: unknown;
+  comment: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One element moving from one position to another in a reorder. */
+export interface Move {
+  elementId: number;
+  from: number;
+  to: number;
+}
+
+/** The typed face of the database the domain code uses. */
+export interface SequenceStore {
+  /** Runs `fn` in a `BEGIN IMMEDIATE` transaction: the write lock is taken first, so no two allocators read the same max. */
+  immediate<T>(fn: () => T): T;
+  getElement(type: string, id: number): ElementRow | undefined;
+  /** The elements of a type with the given ids (missing ones are left out). */
+  getElements(type: string, ids: readonly number[]): ElementRow[];
+  /** The elements of every type with the given ids (seeds/002's reorder names no type). */
+  findElementsInAnyType(ids: readonly number[]): ElementRow[];
+  /** The elements of a type holding any of the given positions. */
+  elementsAtPositions(type: string, positions: readonly number[]): ElementRow[];
+  nextSequenceNumber(type: string): number;
+  insertElement(type: string, id: number, sequenceNumber: number, comment: string, now: string): void;
+  maxVersion(type: string, id: number): number;
+  insertVersion(v: Omit<VersionRow, 'updatedAt'>): void;
+  /** Moves elements (all positions distinct, targets free or vacated by the moves) and rewrites their versions' positions. */
+  applyMoves(type: string, moves: readonly Move[], now: string): void;
+  listElements(type: string, limit: number, offset: number): { rows: ElementRow[]; total: number };
+  listVersions(type: string, id: number, limit: number, offset: number): { rows: VersionRow[]; total: number };
+  getVersion(type: string, id: number, version: number): VersionRow | undefined;
+  /** The highest outbox seq now (0 when empty): every change committed so far has a seq <= it. */
+  outboxWatermark(): number;
+  /** Whether any outbox entry with seq <= `seq` is still waiting to be indexed. */
+  pendingUpTo(seq: number): boolean;
+  /** A trivial read: the database answers. */
+  ping(): boolean;
+  close(): void;
+}
+
+const ELEMENT_COLUMNS = `e.element_type AS elementType, e.element_id AS elementId, e.sequence_number AS sequenceNumber,
+  e.comment, e.created_at AS createdAt, e.updated_at AS updatedAt,
+  (SELECT MAX(v.version_number) FROM element_versions v WHERE v.element_type = e.element_type AND v.element_id = e.element_id) AS currentVersion`;
+const VERSION_COLUMNS = `element_type AS elementType, element_id AS elementId, version_number AS versionNumber,
+  sequence_number AS sequenceNumber, data, comment, created_at AS createdAt, updated_at AS updatedAt`;
+
+type RawVersion = Omit<VersionRow, 'data'> & { data: string | null };
+const parseVersion = (r: RawVersion): VersionRow => ({ ...r, data: r.data === null ? null : (JSON.parse(r.data) as unknown) });
+
+/**
+ * Opens the service's database (WAL, busy_timeout, foreign keys) and applies pending migrations.
+ * The busy timeout matters: sync's relay holds its own connection to the same file.
+ */
+export function openStore(path: string): SequenceStore {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  // WAL + NORMAL is durable against a process crash; a power loss may drop the last commits.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return createStore(db);
+}
+
+function createStore(db: Database.Database): SequenceStore {
+  const getElement = db.prepare(`SELECT ${ELEMENT_COLUMNS} FROM elements e WHERE e.element_type = ? AND e.element_id = ?`);
+  const getElements = db.prepare(
+    `SELECT ${ELEMENT_COLUMNS} FROM elements e WHERE e.element_type = ? AND e.element_id IN (SELECT value FROM json_each(?))`,
+  );
+  const findAny = db.prepare(`SELECT ${ELEMENT_COLUMNS} FROM elements e WHERE e.element_id IN (SELECT value FROM json_each(?))`);
+  const atPositions = db.prepare(
+    `SELECT ${ELEMENT_COLUMNS} FROM elements e WHERE e.element_type = ? AND e.sequence_number IN (SELECT value FROM json_each(?))`,
+  );
+  const nextSeq = db.prepare('SELECT COALESCE(MAX(sequence_number), 0) + 1 FROM elements WHERE element_type = ?').pluck();
+  const insertElement = db.prepare(
+    'INSERT INTO elements (element_type, element_id, sequence_number, comment, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const maxVersion = db
+    .prepare('SELECT COALESCE(MAX(version_number), 0) FROM element_versions WHERE element_type = ? AND element_id = ?')
+    .pluck();
+  const insertVersion = db.prepare(
+    `INSERT INTO element_versions (element_type, element_id, version_number, sequence_number, data, comment, created_at, updated_at)
+     VALUES (@elementType, @elementId, @versionNumber, @sequenceNumber, @data, @comment, @createdAt, @createdAt)`,
+  );
+  const setPosition = db.prepare('UPDATE elements SET sequence_number = ?, updated_at = ? WHERE element_type = ? AND element_id = ?');
+  const setVersionPositions = db.prepare(
+    'UPDATE element_versions SET sequence_number = ?, updated_at = ? WHERE element_type = ? AND element_id = ?',
+  );
+  const listElements = db.prepare(
+    `SELECT ${ELEMENT_COLUMNS} FROM elements e WHERE e.element_type = ? ORDER BY e.sequence_number LIMIT ? OFFSET ?`,
+  );
+  const countElements = db.prepare('SELECT COUNT(*) FROM elements WHERE element_type = ?').pluck();
+  const listVersions = db.prepare(
+    `SELECT ${VERSION_COLUMNS} FROM element_versions WHERE element_type = ? AND element_id = ? ORDER BY version_number LIMIT ? OFFSET ?`,
+  );
+  const getVersion = db.prepare(
+    `SELECT ${VERSION_COLUMNS} FROM element_versions WHERE element_type = ? AND element_id = ? AND version_number = ?`,
+  );
+  // _sync_outbox belongs to @fountain/sync (docs/sync.md); startSync creates it before the app starts.
+  // Prepared on first use: the table exists only once sync has started.
+  let watermark: Database.Statement | undefined;
+  let pending: Database.Statement | undefined;
+  const ping = db.prepare('SELECT 1').pluck();
+
+  return {
+    immediate: (fn) => db.transaction(fn).immediate(),
+    getElement: (type, id) => getElement.get(type, id) as ElementRow | undefined,
+    getElements: (type, ids) => getElements.all(type, JSON.stringify(ids)) as ElementRow[],
+    findElementsInAnyType: (ids) => findAny.all(JSON.stringify(ids)) as ElementRow[],
+    elementsAtPositions: (type, positions) => atPositions.all(type, JSON.stringify(positions)) as ElementRow[],
+    nextSequenceNumber: (type) => nextSeq.get(type) as number,
+    insertElement: (type, id, seq, comment, now) => {
+      insertElement.run(type, id, seq, comment, now, now);
+    },
+    maxVersion: (type, id) => maxVersion.get(type, id) as number,
+    insertVersion: (v) => {
+      insertVersion.run({ ...v, data: v.data === null || v.data === undefined ? null : JSON.stringify(v.data) });
+    },
+    applyMoves: (type, moves, now) => {
+      // UNIQUE (element_type, sequence_number) is checked per statement and can't be deferred, so a
+      // swap would fail half way. Park every moving row at a distinct negative position first, then
+      // set the targets. Only moved elements are written, so only their versions are re-synced.
+      moves.forEach((m, i) => setPosition.run(-(i + 1), now, type, m.elementId));
+      for (const m of moves) {
+        setPosition.run(m.to, now, type, m.elementId);
+        setVersionPositions.run(m.to, now, type, m.elementId);
+      }
+    },
+    listElements: (type, limit, offset) => ({
+      rows: listElements.all(type, limit, offset) as ElementRow[],
+      total: countElements.get(type) as number,
+    }),
+    listVersions: (type, id, limit, offset) => ({
+      rows: (listVersions.all(type, id, limit, offset) as RawVersion[]).map(parseVersion),
+      total: maxVersion.get(type, id) as number,
+    }),
+    getVersion: (type, id, version) => {
+      const r = getVersion.get(type, id, version) as RawVersion | undefined;
+      return r && parseVersion(r);
+    },
+    outboxWatermark: () => {
+      watermark ??= db.prepare('SELECT COALESCE(MAX(seq), 0) FROM _sync_outbox').pluck();
+      return watermark.get() as number;
+    },
+    pendingUpTo: (seq) => {
+      pending ??= db.prepare('SELECT EXISTS (SELECT 1 FROM _sync_outbox WHERE seq <= ?)').pluck();
+      return pending.get(seq) === 1;
+    },
+    ping: () => ping.get() === 1,
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createLogger, runServer } from '@fountain/kit';
+import { startSync } from '@fountain/sync';
+import { Registry } from 'prom-client';
+import { buildApp } from './app.ts';
+import { SEED_DEV_API_KEY, readSettings, type SequenceSettings } from './config.ts';
+import { openStore } from './db/store.ts';
+import { searchDeclaration } from './domain/search-documents.ts';
+
+/** Starts the Central Sequence Service: config, database, sync, HTTP server, graceful shutdown. */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let settings: SequenceSettings;
+  try {
+    settings = readSettings(env);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+  const { config, databasePath } = settings;
+  const log = createLogger({ name: 'sequence', level: config.LOG_LEVEL });
+  const dev = config.NODE_ENV !== 'production';
+
+  const dbFile = resolve(databasePath);
+  mkdirSync(dirname(dbFile), { recursive: true });
+  // Tables first (migrations), then sync: it derives the collection schema from them and installs
+  // its capture triggers; from then on every committed version is on its way to the index.
+  const store = openStore(dbFile);
+  const syncRegistry = new Registry();
+  const sync = await startSync({
+    database: dbFile,
+    tables: [searchDeclaration(config.TYPESENSE_COLLECTION_NAME, config.SERVICE_NAME)],
+    gateway: { url: config.TYPESENSE_CLIENT_URL, apiKey: config.TYPESENSE_SERVICE_API_KEY },
+    registry: syncRegistry,
+    logger: log,
+  });
+  const deps = {
+    store,
+    sync,
+    search: sync.backend,
+    collection: config.TYPESENSE_COLLECTION_NAME,
+    indexWaitMs: config.INDEX_WAIT_TIMEOUT_MS,
+  };
+  const app = await buildApp(deps, { apiKey: config.API_KEY, logger: log, bodyLimit: config.BODY_LIMIT, syncRegistry });
+
+  // In development the server binds to loopback, since the default key is the seeds' public placeholder.
+  const host = config.HOST ?? (dev ? '127.0.0.1' : '0.0.0.0');
+  await runServer(app, {
+    port: config.PORT,
+    host,
+    logger: log,
+    onClose: async () => {
+      await sync.stop();
+      store.close();
+    },
+  });
+  const shown = host === '0.0.0.0' ? 'localhost' : host;
+  const banner = [
+    '',
+    '  Central Sequence Service ready',
+    `    URL       http://${shown}:${config.PORT}`,
+    `    docs      http://${shown}:${config.PORT}/docs`,
+    `    database  ${dbFile}`,
+    `    search    ${config.TYPESENSE_CLIENT_URL} (collection ${config.TYPESENSE_COLLECTION_NAME})`,
+    `    key       ${config.API_KEY === SEED_DEV_API_KEY ? `${SEED_DEV_API_KEY}  (the seeds' development key; set API_KEY to change it)` : 'API_KEY (from the environment)'}`,
+    '',
+  ];
+  process.stdout.write(`${banner.join('\n')}\n`);
+}
+
+await main();
