@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startService, startTypesense } from '@fountain/testing';
+import { startGateway, startTypesense } from '@fountain/testing';
 import { createEmbeddedBackend } from '@fountain/search';
 import { makeDocs, BENCH_SCHEMA, percentile, queryWords } from './data.ts';
 
@@ -104,18 +104,7 @@ async function embeddedP99(): Promise<{ p50: number; p99: number; loadSeconds: n
 async function main(): Promise<void> {
   const ts = await startTypesense();
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
-  const gw = await startService({
-    entry: 'services/search-gateway/src/server.ts',
-    env: {
-      NODE_ENV: 'production',
-      TYPESENSE_HOST: ts.host,
-      TYPESENSE_PORT: String(ts.port),
-      TYPESENSE_API_KEY: ts.apiKey,
-      TYPESENSE_SERVICE_API_KEY: SERVICE_KEY,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-    },
-  });
+  const gw = await startGateway({ typesense: ts, serviceKey: SERVICE_KEY, env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
   const direct: Target = { url: ts.url, key: ts.apiKey };
   const gateway: Target = { url: gw.url, key: SERVICE_KEY };
   try {

@@ -34,7 +34,7 @@ import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { deriveTable, startSync } from '@fountain/sync';
-import { REPO_ROOT, startService, startTypesense, type ServiceProcess, type TypesenseServer } from '@fountain/testing';
+import { REPO_ROOT, startGateway, startTypesense, type ServiceProcess, type TypesenseServer } from '@fountain/testing';
 import { benchRecords, percentile, type BenchRecord } from './data.ts';
 
 const quick = process.argv.includes('--quick');
@@ -541,17 +541,10 @@ async function main(): Promise<void> {
   const profDir = profile ? mkdtempSync(join(tmpdir(), 'bench-sync-prof-')) : '';
   ts = await startTypesense();
   const gwData = mkdtempSync(join(tmpdir(), 'bench-sync-gw-'));
-  gw = await startService({
-    entry: 'services/search-gateway/src/server.ts',
-    env: {
-      NODE_ENV: 'production',
-      TYPESENSE_HOST: ts.host,
-      TYPESENSE_PORT: String(ts.port),
-      TYPESENSE_API_KEY: ts.apiKey,
-      TYPESENSE_SERVICE_API_KEY: SERVICE_KEY,
-      DATA_DIR: gwData,
-      LOG_LEVEL: 'warn',
-    },
+  gw = await startGateway({
+    typesense: ts,
+    serviceKey: SERVICE_KEY,
+    env: { DATA_DIR: gwData, LOG_LEVEL: 'warn' },
     ...(profile && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profDir, 'gateway')}`] }),
   });
   const memDir = mkdtempSync(join(tmpdir(), 'bench-sync-mem-'));

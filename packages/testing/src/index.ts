@@ -8,3 +8,4 @@ export {
   type TypesenseServer,
 } from './typesense-server.ts';
 export { startService, REPO_ROOT, type ServiceProcess } from './service-process.ts';
+export { startGateway, GATEWAY_ENTRY, type GatewayProcess } from './gateway-process.ts';

@@ -5,7 +5,7 @@
  */
 import { AppError } from '@fountain/kit';
 import { createTypesenseBackend, type SearchBackend } from '@fountain/search';
-import { startService, startTypesense, typesenseAvailable, type ServiceProcess, type TypesenseServer } from '@fountain/testing';
+import { startGateway, startTypesense, typesenseAvailable, type GatewayProcess, type TypesenseServer } from '@fountain/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDeadLetters } from '../dead-letters.ts';
 import { createHarness, eventually } from './harness.test-support.ts';
@@ -16,22 +16,12 @@ const SERVICE_KEY = 'relay-test-service-key-0123456789';
 
 describe.runIf(typesenseAvailable())('relay through the gateway on real Typesense', () => {
   let ts: TypesenseServer;
-  let gw: ServiceProcess;
+  let gw: GatewayProcess;
   let backend: SearchBackend;
   const gwData = tempDir('sync-gw-');
   beforeAll(async () => {
     ts = await startTypesense();
-    gw = await startService({
-      entry: 'services/search-gateway/src/server.ts',
-      env: {
-        NODE_ENV: 'production',
-        TYPESENSE_HOST: ts.host,
-        TYPESENSE_PORT: String(ts.port),
-        TYPESENSE_API_KEY: ts.apiKey,
-        TYPESENSE_SERVICE_API_KEY: SERVICE_KEY,
-        DATA_DIR: gwData.dir,
-      },
-    });
+    gw = await startGateway({ typesense: ts, serviceKey: SERVICE_KEY, env: { DATA_DIR: gwData.dir } });
     backend = createTypesenseBackend({ nodes: [{ host: '127.0.0.1', port: gw.port, protocol: 'http' }], apiKey: SERVICE_KEY, connectionTimeoutSeconds: 2 });
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'typesense';
-import { startService, startTypesense, type ServiceProcess, type TypesenseServer } from '@fountain/testing';
+import { startGateway, startTypesense, type ServiceProcess, type TypesenseServer } from '@fountain/testing';
 
 /** Which of the three things under test a target is. */
 export type TargetKind = 'typesense' | 'gateway-typesense' | 'gateway-embedded';
@@ -74,26 +74,13 @@ export async function startTargets(withTypesense: boolean): Promise<Targets> {
     if (ts) await ts.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   };
-  const gatewayEnv = { NODE_ENV: 'production', TYPESENSE_SERVICE_API_KEY: SERVICE_KEY, GATEWAY_API_KEYS: GATEWAY_KEYS };
+  const gatewayEnv = { GATEWAY_API_KEYS: GATEWAY_KEYS };
   try {
     const all: Target[] = [];
-    const starts: Array<Promise<ServiceProcess>> = [
-      startService({ entry: 'services/search-gateway/src/server.ts', env: { ...gatewayEnv, DATA_DIR: tmp() } }),
-    ];
+    const starts: Array<Promise<ServiceProcess>> = [startGateway({ serviceKey: SERVICE_KEY, env: { ...gatewayEnv, DATA_DIR: tmp() } })];
     if (withTypesense) {
       ts = await startTypesense();
-      starts.push(
-        startService({
-          entry: 'services/search-gateway/src/server.ts',
-          env: {
-            ...gatewayEnv,
-            TYPESENSE_HOST: ts.host,
-            TYPESENSE_PORT: String(ts.port),
-            TYPESENSE_API_KEY: ts.apiKey,
-            DATA_DIR: tmp(),
-          },
-        }),
-      );
+      starts.push(startGateway({ typesense: ts, serviceKey: SERVICE_KEY, env: { ...gatewayEnv, DATA_DIR: tmp() } }));
     }
     const started = await Promise.allSettled(starts);
     for (const s of started) if (s.status === 'fulfilled') services.push(s.value);
