@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startGateway, startTypesense } from '@fountain/testing';
 import { createEmbeddedBackend } from '@fountain/search';
-import { makeDocs, BENCH_SCHEMA, percentile, queryWords } from './data.ts';
+import { makeDocs, BENCH_SCHEMA, percentile, queryWords } from '@fountain/testing';
 
 const quick = process.argv.includes('--quick');
 const cfg = quick

@@ -35,7 +35,7 @@ import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { deriveTable, startSync } from '@fountain/sync';
 import { REPO_ROOT, startGateway, startTypesense, type ServiceProcess, type TypesenseServer } from '@fountain/testing';
-import { benchRecords, percentile, type BenchRecord } from './data.ts';
+import { benchRecords, percentile, type BenchRecord } from '@fountain/testing';
 
 const quick = process.argv.includes('--quick');
 const profile = process.argv.includes('--profile');

@@ -9,3 +9,13 @@ export {
 } from './typesense-server.ts';
 export { startService, REPO_ROOT, type ServiceProcess } from './service-process.ts';
 export { startGateway, GATEWAY_ENTRY, type GatewayProcess } from './gateway-process.ts';
+export {
+  BENCH_SCHEMA,
+  VOCABULARY,
+  WORDS,
+  benchRecords,
+  makeDocs,
+  percentile,
+  queryWords,
+  type BenchRecord,
+} from './synthetic-data.ts';

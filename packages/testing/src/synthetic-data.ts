@@ -1,4 +1,4 @@
-/** Deterministic synthetic documents and small statistics helpers shared by the benchmarks. */
+/** Deterministic synthetic documents (Zipf-distributed text) and statistics helpers, shared by the benchmarks and the embedded engine's perf check. */
 import type { CollectionSchema } from '@fountain/search';
 
 /** The most frequent words of the vocabulary (the head of the Zipf distribution). */

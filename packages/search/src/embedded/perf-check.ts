@@ -5,7 +5,7 @@
  *
  *   npx tsx packages/search/src/embedded/perf-check.ts [numDocs] [--runs N] [--cases a,b]
  *
- * Cases over the benchmark corpus (a copy of bench/src/data.ts: Zipf text over a 20k-word vocabulary):
+ * Cases over the benchmark corpus (`@fountain/testing`'s synthetic data: Zipf text over a 20k-word vocabulary):
  * - `bench`: what `bench/src/gateway.ts` `embeddedP99()` measures: a middling-frequency word over
  *   title,body + `year:>2000` + `rating:desc` + facet genre, per_page 10;
  * - `wildcard`: `q=*` + `year:>2000 && genre:=[drama]` + `rating:desc` + facet genre;
@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SearchBackend } from '../backend.ts';
+import { makeDocs, percentile, queryWords } from '@fountain/testing';
 import { createEmbeddedBackend } from './index.ts';
 
 const WORDS = ['love', 'war', 'night', 'city', 'dream', 'river', 'king', 'shadow', 'storm', 'garden', 'secret', 'summer', 'winter', 'road', 'ghost', 'fire', 'silent', 'golden', 'last', 'empire'];
@@ -55,93 +56,6 @@ export async function loadSynthetic(b: SearchBackend, n: number): Promise<void> 
   }
 }
 
-function pct(sorted: number[], p: number): number {
-  // Nearest rank, as bench/src/data.ts percentile().
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx] ?? NaN;
-}
-
-// ---- Benchmark corpus: the same generator as bench/src/data.ts (kept in sync by hand) ----
-
-const BENCH_WORDS = [
-  'dragon', 'castle', 'river', 'forest', 'winter', 'summer', 'shadow', 'light', 'storm', 'harbor',
-  'mountain', 'desert', 'island', 'garden', 'mirror', 'letter', 'journey', 'secret', 'promise', 'voyage',
-  'captain', 'princess', 'soldier', 'painter', 'doctor', 'teacher', 'sailor', 'farmer', 'poet', 'thief',
-  'ancient', 'silver', 'golden', 'hidden', 'broken', 'quiet', 'burning', 'frozen', 'distant', 'wild',
-];
-const BENCH_GENRES = ['drama', 'comedy', 'fantasy', 'mystery', 'romance', 'horror', 'scifi', 'western'];
-const SYLLABLES = ['ka', 'lo', 'mi', 'ren', 'sa', 'tor', 'vel', 'dun', 'ar', 'is', 'eth', 'mor', 'quin', 'bra', 'zel', 'ol'];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const VOCABULARY: string[] = (() => {
-  const seen = new Set<string>(BENCH_WORDS);
-  const out: string[] = [...BENCH_WORDS];
-  const r = rng(42);
-  while (out.length < 20_000) {
-    const n = 2 + Math.floor(r() * 3);
-    let w = '';
-    for (let i = 0; i < n; i++) w += SYLLABLES[Math.floor(r() * SYLLABLES.length)];
-    if (!seen.has(w)) {
-      seen.add(w);
-      out.push(w);
-    }
-  }
-  return out;
-})();
-
-const ZIPF_CDF: Float64Array = (() => {
-  const cdf = new Float64Array(VOCABULARY.length);
-  let sum = 0;
-  for (let i = 0; i < cdf.length; i++) cdf[i] = sum += 1 / (i + 1);
-  for (let i = 0; i < cdf.length; i++) cdf[i] = (cdf[i] as number) / sum;
-  return cdf;
-})();
-
-function zipfWord(r: () => number): string {
-  const x = r();
-  let lo = 0;
-  let hi = ZIPF_CDF.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((ZIPF_CDF[mid] as number) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return VOCABULARY[lo] as string;
-}
-
-function queryWords(count: number, seed = 9): string[] {
-  const r = rng(seed);
-  return Array.from({ length: count }, () => VOCABULARY[20 + Math.floor(r() * 1980)] as string);
-}
-
-function makeBenchDocs(n: number, seed: number): string[] {
-  const r = rng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
-  const words = (k: number) => Array.from({ length: k }, () => zipfWord(r)).join(' ');
-  const out: string[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = JSON.stringify({
-      id: String(i),
-      title: words(3),
-      body: words(20),
-      genre: pick(BENCH_GENRES),
-      year: 1950 + Math.floor(r() * 75),
-      rating: Math.round(r() * 100) / 10,
-    });
-  }
-  return out;
-}
-
 interface CaseResult {
   case: string;
   runs: number;
@@ -166,7 +80,7 @@ async function timeCase(name: string, runs: number, queries: Array<Record<string
     found += res.found;
   }
   times.sort((a, c) => a - c);
-  const r: CaseResult = { case: name, runs, p50_ms: round(pct(times, 50)), p99_ms: round(pct(times, 99)), max_ms: round(times.at(-1) ?? NaN), found_avg: Math.round(found / runs) };
+  const r: CaseResult = { case: name, runs, p50_ms: round(percentile(times, 50)), p99_ms: round(percentile(times, 99)), max_ms: round(times.at(-1) ?? NaN), found_avg: Math.round(found / runs) };
   console.log(JSON.stringify(r));
   return r;
 }
@@ -186,7 +100,7 @@ async function main(): Promise<void> {
   const summary: Record<string, unknown> = { docs: n, rss_start_mb: rssMb() };
   try {
     // Benchmark corpus, loaded as bench/src/gateway.ts does (10k-line imports).
-    const docs = makeBenchDocs(n, 7);
+    const docs = makeDocs(n, 7);
     let t = performance.now();
     let b = await createEmbeddedBackend({ dataDir: dir });
     await b.createCollection({
