@@ -49,7 +49,15 @@ async function createCollection(t: Target, name: string): Promise<void> {
   if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${await res.text()}`);
 }
 
-async function searchLoad(t: Target, collection: string, seconds: number) {
+interface SearchFigures {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+async function searchLoad(t: Target, collection: string, seconds: number): Promise<SearchFigures> {
   // A rotating set of realistic queries: a word, a filter and a sort, facets on one field.
   const requests = queryWords(64).map((w) => ({
     method: 'GET' as const,
@@ -108,20 +116,34 @@ async function main(): Promise<void> {
   const direct: Target = { url: ts.url, key: ts.apiKey };
   const gateway: Target = { url: gw.url, key: SERVICE_KEY };
   try {
-    // Import: the same documents into two fresh collections, alternating order to share warm-up.
+    // Each side is measured twice, in the order A B B A, so drift in the machine's load (2 cores,
+    // shared) weighs on both sides alike; the figures are the means of the two runs.
     const docs = makeDocs(cfg.importDocs, 1);
-    await createCollection(direct, 'imp_direct');
-    await createCollection(gateway, 'imp_gateway');
-    const importGateway = await importAll(gateway, 'imp_gateway', docs, cfg.importBatch);
-    const importDirect = await importAll(direct, 'imp_direct', docs, cfg.importBatch);
+    const importRuns = { direct: [] as number[], gateway: [] as number[] };
+    for (const [i, side] of (['gateway', 'direct', 'direct', 'gateway'] as const).entries()) {
+      const t = side === 'direct' ? direct : gateway;
+      await createCollection(t, `imp_${side}_${i}`);
+      importRuns[side].push(await importAll(t, `imp_${side}_${i}`, docs, cfg.importBatch));
+    }
+    const importDirect = mean(importRuns.direct);
+    const importGateway = mean(importRuns.gateway);
 
     // Search: one collection, loaded once, searched directly and through the gateway.
     await createCollection(direct, 'search_bench');
     await importAll(direct, 'search_bench', makeDocs(cfg.docs, 2), cfg.importBatch);
     await searchLoad(direct, 'search_bench', 1); // warm-up
     await searchLoad(gateway, 'search_bench', 1);
-    const sDirect = await searchLoad(direct, 'search_bench', cfg.searchSeconds);
-    const sGateway = await searchLoad(gateway, 'search_bench', cfg.searchSeconds);
+    const searchRuns = { direct: [] as SearchFigures[], gateway: [] as SearchFigures[] };
+    for (const side of ['direct', 'gateway', 'gateway', 'direct'] as const) {
+      searchRuns[side].push(await searchLoad(side === 'direct' ? direct : gateway, 'search_bench', cfg.searchSeconds / 2));
+    }
+    const avg = (runs: SearchFigures[]): SearchFigures => ({
+      rps: mean(runs.map((r) => r.rps)),
+      p50: mean(runs.map((r) => r.p50)),
+      p99: mean(runs.map((r) => r.p99)),
+    });
+    const sDirect = avg(searchRuns.direct);
+    const sGateway = avg(searchRuns.gateway);
 
     const emb = await embeddedP99();
     const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
@@ -130,6 +152,7 @@ async function main(): Promise<void> {
         bench: 'gateway',
         quick,
         search_ratio: round(sGateway.rps / sDirect.rps),
+        search_ratio_runs: searchRuns.gateway.map((g, i) => round(g.rps / (searchRuns.direct[i] as SearchFigures).rps)),
         search_rps_direct: round(sDirect.rps, 1),
         search_rps_gateway: round(sGateway.rps, 1),
         search_p50_ms_direct: sDirect.p50,
@@ -137,6 +160,7 @@ async function main(): Promise<void> {
         search_p50_ms_gateway: sGateway.p50,
         search_p99_ms_gateway: sGateway.p99,
         import_ratio: round(importGateway / importDirect),
+        import_ratio_runs: importRuns.gateway.map((g, i) => round(g / (importRuns.direct[i] as number))),
         import_docs_per_s_direct: Math.round(importDirect),
         import_docs_per_s_gateway: Math.round(importGateway),
         embedded_docs: cfg.embeddedDocs,
