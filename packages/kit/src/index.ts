@@ -35,3 +35,4 @@ export { DEFAULT_BODY_LIMIT, createApp } from './create-app.ts';
 export type { App, CreateAppOptions } from './create-app.ts';
 export { runServer } from './server.ts';
 export type { RunServerOptions, RunningServer } from './server.ts';
+export { SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from './dev-keys.ts';

@@ -41,8 +41,5 @@ export const GatewayConfigSchema = Type.Object({
 /** The parsed gateway configuration. */
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;
 
-/**
- * The seeds' placeholder service key. In development it is the default, so the seeds' curl examples
- * work verbatim against a fresh `npm start`; production refuses it.
- */
-export const SEED_DEV_SERVICE_KEY = 'your_secure_typesense_service_api_key';
+/** The seeds' placeholder service key, the development default (kept in the kit: every service uses it). */
+export { SEED_DEV_SERVICE_KEY } from '@fountain/kit';

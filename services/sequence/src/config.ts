@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, readEnv } from '@fountain/kit';
+import { ConfigError, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, loadConfig, readEnv } from '@fountain/kit';
 import { Type, type Static } from 'typebox';
 
 /**
@@ -18,11 +18,11 @@ export const SequenceConfigSchema = Type.Object({
   /** SQLAlchemy style, as in the seeds: `sqlite:///./data/sequence.db` (relative), `sqlite:////abs/x.db`. */
   DATABASE_URL: Type.String({ minLength: 1, default: 'sqlite:///./data/sequence.db' }),
   /** The key callers present in X-API-KEY (or Authorization: Bearer). */
-  API_KEY: Type.String({ minLength: 8, default: 'YOUR_SUPER_SECRET_KEY' }),
+  API_KEY: Type.String({ minLength: 8, default: SEED_DEV_API_KEY }),
   /** The Search Gateway (the seeds' "Typesense Client Microservice"). */
   TYPESENSE_CLIENT_URL: Type.String({ minLength: 1, default: 'http://127.0.0.1:8001' }),
   /** This service's key at the gateway. */
-  TYPESENSE_SERVICE_API_KEY: Type.String({ minLength: 8, default: 'your_secure_typesense_service_api_key' }),
+  TYPESENSE_SERVICE_API_KEY: Type.String({ minLength: 8, default: SEED_DEV_SERVICE_KEY }),
   /** The collection (an alias kept by @fountain/sync) holding one document per element version. */
   TYPESENSE_COLLECTION_NAME: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_-]+$', default: 'sequence_elements' }),
   /** `service_name` in every document. */
@@ -36,9 +36,8 @@ export const SequenceConfigSchema = Type.Object({
 /** The parsed configuration. */
 export type SequenceConfig = Static<typeof SequenceConfigSchema>;
 
-/** The seeds' placeholder keys: the development defaults, refused in production. */
-export const SEED_DEV_API_KEY = 'YOUR_SUPER_SECRET_KEY';
-export const SEED_DEV_SERVICE_KEY = 'your_secure_typesense_service_api_key';
+/** The seeds' placeholder keys: the development defaults, refused in production (see the kit). */
+export { SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from '@fountain/kit';
 
 /** The settings the server needs: the config plus the database file it names. */
 export interface SequenceSettings {

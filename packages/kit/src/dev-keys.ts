@@ -1,0 +1,11 @@
+/**
+ * The seeds' placeholder keys (seeds/000 sections 3.a.ii and 3.b.ii). They are the development
+ * defaults, so the seeds' own curl examples work verbatim against a fresh `npm start`, and services
+ * refuse them in production. Services bind to 127.0.0.1 in development because these are public.
+ */
+
+/** The seeds' TYPESENSE_SERVICE_API_KEY placeholder: the key services present to the gateway. */
+export const SEED_DEV_SERVICE_KEY = 'your_secure_typesense_service_api_key';
+
+/** The seeds' API_KEY placeholder: the key callers present to a domain service. */
+export const SEED_DEV_API_KEY = 'YOUR_SUPER_SECRET_KEY';

@@ -1,0 +1,147 @@
+/**
+ * `npm start`: the whole system on one machine. Starts the Search Gateway (port 8001; the embedded
+ * backend unless TYPESENSE_HOST or TYPESENSE_NODES is set) and the Central Sequence Service (port
+ * 8000), each as its own HTTP server process, with data under ./data (DATA_DIR); prints one banner
+ * with the URLs, the keys and the backend; Ctrl-C (or SIGTERM) shuts both down cleanly.
+ *
+ * Each service also runs alone, for production: `npx tsx services/<name>/src/server.ts`.
+ *
+ * Environment (besides what each service reads itself): GATEWAY_PORT (8001), SEQUENCE_PORT (8000),
+ * DATA_DIR (./data). Keys: TYPESENSE_SERVICE_API_KEY and API_KEY from the environment, else the
+ * seeds' development keys, so the seeds' curl examples work as written.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from '@fountain/kit';
+
+const root = resolve(fileURLToPath(import.meta.url), '../..');
+const env = process.env;
+const dataDir = env.DATA_DIR ?? './data';
+const gatewayPort = Number(env.GATEWAY_PORT ?? 8001);
+const sequencePort = Number(env.SEQUENCE_PORT ?? 8000);
+const serviceKey = env.TYPESENSE_SERVICE_API_KEY ?? SEED_DEV_SERVICE_KEY;
+const apiKey = env.API_KEY ?? SEED_DEV_API_KEY;
+const typesense = env.TYPESENSE_NODES ?? (env.TYPESENSE_HOST ? `${env.TYPESENSE_PROTOCOL ?? 'http'}://${env.TYPESENSE_HOST}:${env.TYPESENSE_PORT ?? 8108}` : null);
+mkdirSync(dataDir, { recursive: true });
+const dbPath = join(dataDir, 'sequence.db');
+
+interface Service {
+  name: string;
+  entry: string;
+  port: number;
+  env: Record<string, string>;
+  child?: ChildProcess;
+}
+
+const services: Service[] = [
+  {
+    name: 'gateway',
+    entry: 'services/search-gateway/src/server.ts',
+    port: gatewayPort,
+    env: { PORT: String(gatewayPort), DATA_DIR: dataDir, TYPESENSE_SERVICE_API_KEY: serviceKey },
+  },
+  {
+    name: 'sequence',
+    entry: 'services/sequence/src/server.ts',
+    port: sequencePort,
+    env: {
+      PORT: String(sequencePort),
+      // SQLAlchemy style, as the seeds: three slashes then a relative path, or four for an absolute one.
+      DATABASE_URL: env.DATABASE_URL ?? `sqlite:///${isAbsolute(dbPath) ? dbPath : dbPath.replace(/^\.\//, '')}`,
+      TYPESENSE_CLIENT_URL: `http://127.0.0.1:${gatewayPort}`,
+      TYPESENSE_SERVICE_API_KEY: serviceKey,
+      API_KEY: apiKey,
+      // Each service's own TYPESENSE_COLLECTION_NAME default applies (elements; sequence_elements).
+      TYPESENSE_COLLECTION_NAME: env.SEQUENCE_COLLECTION_NAME ?? 'sequence_elements',
+    },
+  },
+];
+
+let stopping = false;
+
+/** Starts one service, its output prefixed with its name, and waits until /health answers. */
+async function start(s: Service): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, s.entry)], {
+    cwd: process.cwd(),
+    env: { ...env, ...s.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  s.child = child;
+  const prefix = (chunk: Buffer): string =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => `[${s.name}] ${l}\n`)
+      .join('');
+  child.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
+  child.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`[start] ${s.name} exited (${signal ?? code}); stopping the system`);
+    void stopAll(1);
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${s.name} exited during start-up`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${s.port}/health`, { signal: AbortSignal.timeout(1000) })).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${s.name} did not answer /health on port ${s.port} within 60 s`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Stops every service (SIGTERM: each drains and closes), then exits with `code`. */
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  // Stop in reverse order: the sequence service finishes its in-flight sync batch while the gateway is up.
+  for (const s of [...services].reverse()) {
+    const child = s.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  process.exit(code);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (!stopping) {
+      console.log(`\n[start] ${signal}: shutting down`);
+      void stopAll(0);
+    }
+  });
+}
+
+try {
+  for (const s of services) await start(s);
+} catch (err) {
+  console.error(`[start] ${err instanceof Error ? err.message : String(err)}`);
+  await stopAll(1);
+}
+
+const key = (value: string, seedValue: string, name: string): string =>
+  value === seedValue ? `${value}  (the seeds' development key; set ${name} to change it)` : `${name} from the environment`;
+console.log(
+  [
+    '',
+    '  FountainAI is running',
+    `    Search Gateway            http://localhost:${gatewayPort}   (docs: /docs)`,
+    `    Central Sequence Service  http://localhost:${sequencePort}   (docs: /docs)`,
+    `    search backend            ${typesense ? `typesense (${typesense})` : `embedded (${resolve(dataDir, 'search')})`}`,
+    `    data                      ${resolve(dataDir)}`,
+    `    gateway key (X-API-KEY)   ${key(serviceKey, SEED_DEV_SERVICE_KEY, 'TYPESENSE_SERVICE_API_KEY')}`,
+    `    sequence key (X-API-KEY)  ${key(apiKey, SEED_DEV_API_KEY, 'API_KEY')}`,
+    '',
+    '  Ctrl-C stops everything.',
+    '',
+  ].join('\n'),
+);
