@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SearchBackend } from '../backend.ts';
-import { makeDocs, percentile, queryWords } from '@fountain/testing';
+import { BENCH_SCHEMA, makeDocs, percentile, queryWords } from '@fountain/testing';
 import { createEmbeddedBackend } from './index.ts';
 
 const WORDS = ['love', 'war', 'night', 'city', 'dream', 'river', 'king', 'shadow', 'storm', 'garden', 'secret', 'summer', 'winter', 'road', 'ghost', 'fire', 'silent', 'golden', 'last', 'empire'];
@@ -103,17 +103,7 @@ async function main(): Promise<void> {
     const docs = makeDocs(n, 7);
     let t = performance.now();
     let b = await createEmbeddedBackend({ dataDir: dir });
-    await b.createCollection({
-      name: 'bench',
-      fields: [
-        { name: 'title', type: 'string' },
-        { name: 'body', type: 'string' },
-        { name: 'genre', type: 'string', facet: true },
-        { name: 'year', type: 'int32' },
-        { name: 'rating', type: 'float' },
-      ],
-      default_sorting_field: 'year',
-    });
+    await b.createCollection({ ...BENCH_SCHEMA, name: 'bench' });
     for (let i = 0; i < docs.length; i += 10_000) {
       await b.importDocuments('bench', docs.slice(i, i + 10_000).join('\n'), { action: 'upsert' });
     }
