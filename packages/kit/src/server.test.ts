@@ -55,9 +55,14 @@ describe('runServer', () => {
     `;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let signalled = false;
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('READY')) child.kill('SIGTERM');
+      // Once: a second SIGTERM during the graceful close means "exit now" to close-with-grace.
+      if (!signalled && out.includes('READY')) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(0);
