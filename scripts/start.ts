@@ -67,6 +67,9 @@ async function start(s: Service): Promise<void> {
     cwd: process.cwd(),
     env: { ...env, ...s.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C reaches only this launcher, which then sends each
+    // service exactly one SIGTERM (a second signal during a graceful close means "exit now").
+    detached: true,
   });
   s.child = child;
   const prefix = (chunk: Buffer): string =>
@@ -111,6 +114,11 @@ async function stopAll(code: number): Promise<never> {
   }
   process.exit(code);
 }
+
+// If the launcher itself ends any other way, don't leave the services running on their own.
+process.on('exit', () => {
+  for (const s of services) if (s.child && s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
+});
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
