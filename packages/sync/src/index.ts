@@ -3,6 +3,7 @@
  * tables. A service declares its tables and calls `startSync` (docs/sync.md).
  */
 export { startSync, type StartSyncOptions, type Sync } from './start-sync.ts';
+export { outboxWatermark, type IndexWaitResult } from './index-wait.ts';
 export type { FieldOverride, Row, TableDeclaration } from './declaration.ts';
 export { deriveTable, fieldTypeOf, type DerivedTable } from './schema-derive.ts';
 export { documentId, toDocument } from './document.ts';

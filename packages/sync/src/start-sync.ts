@@ -17,6 +17,7 @@ import { createSyncMetrics, type SyncMetrics } from './metrics.ts';
 import { createRelay, type Relay, type RelayOptions, type SyncLogger } from './relay/index.ts';
 import { deriveTable, type DerivedTable } from './schema-derive.ts';
 import { evolve } from './schema-watch.ts';
+import { createIndexWaiter, type IndexWaitResult } from './index-wait.ts';
 
 /** Options of {@link startSync}. */
 export interface StartSyncOptions {
@@ -56,6 +57,11 @@ export interface Sync {
   notify(): void;
   /** Resolves once every captured change is indexed (or dead-lettered); rejects after the timeout. */
   drain(timeoutMs?: number): Promise<void>;
+  /**
+   * Waits until every change up to `watermark` (from `outboxWatermark(db)`, read in the writer's
+   * transaction) is indexed or dead-lettered, for at most `timeoutMs`: opt-in read-your-writes.
+   */
+  waitForIndexed(watermark: number, timeoutMs: number): Promise<IndexWaitResult>;
   /** Compares every row with its document; with `repair`, re-enqueues the differences. */
   audit(opts?: { repair?: boolean }): Promise<AuditReport[]>;
   /** Stops the relay after its in-flight batch and closes sync's connection. */
@@ -252,6 +258,7 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     tables: () => derived,
     notify: () => relay.notify(),
     drain: (timeoutMs) => relay.drain(timeoutMs),
+    waitForIndexed: createIndexWaiter(db, relay),
     audit: (o) => auditAll(o?.repair ?? false),
     async stop() {
       stopped = true;

@@ -3,6 +3,7 @@
  * gets a {@link SequenceStore} and runs its steps inside `store.immediate(...)`.
  */
 import Database from 'better-sqlite3';
+import { outboxWatermark } from '@fountain/sync';
 import { migrate } from './migrate.ts';
 
 /** An element row, in the API's names. */
@@ -58,8 +59,6 @@ export interface SequenceStore {
   getVersion(type: string, id: number, version: number): VersionRow | undefined;
   /** The highest outbox seq now (0 when empty): every change committed so far has a seq <= it. */
   outboxWatermark(): number;
-  /** Whether any outbox entry with seq <= `seq` is still waiting to be indexed. */
-  pendingUpTo(seq: number): boolean;
   /** A trivial read: the database answers. */
   ping(): boolean;
   close(): void;
@@ -123,10 +122,7 @@ function createStore(db: Database.Database): SequenceStore {
   const getVersion = db.prepare(
     `SELECT ${VERSION_COLUMNS} FROM element_versions WHERE element_type = ? AND element_id = ? AND version_number = ?`,
   );
-  // _sync_outbox belongs to @fountain/sync (docs/sync.md); startSync creates it before the app starts.
-  // Prepared on first use: the table exists only once sync has started.
-  let watermark: Database.Statement | undefined;
-  let pending: Database.Statement | undefined;
+  // The outbox belongs to @fountain/sync (docs/sync.md); its watermark is read through sync's API.
   const ping = db.prepare('SELECT 1').pluck();
 
   return {
@@ -165,14 +161,7 @@ function createStore(db: Database.Database): SequenceStore {
       const r = getVersion.get(type, id, version) as RawVersion | undefined;
       return r && parseVersion(r);
     },
-    outboxWatermark: () => {
-      watermark ??= db.prepare('SELECT COALESCE(MAX(seq), 0) FROM _sync_outbox').pluck();
-      return watermark.get() as number;
-    },
-    pendingUpTo: (seq) => {
-      pending ??= db.prepare('SELECT EXISTS (SELECT 1 FROM _sync_outbox WHERE seq <= ?)').pluck();
-      return pending.get(seq) === 1;
-    },
+    outboxWatermark: () => outboxWatermark(db),
     ping: () => ping.get() === 1,
     close: () => db.close(),
   };

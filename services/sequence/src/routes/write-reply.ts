@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { waitForIndex } from '../domain/index-wait.ts';
 import type { SequenceDeps } from '../deps.ts';
 
 /** Whether the request asks to wait until its change is searchable (`Prefer: wait-for-index`, RFC 7240). */
@@ -23,11 +22,7 @@ export async function replyCommitted(
   committed: { watermark: number; status: number; body: unknown; what: string },
 ): Promise<FastifyReply> {
   if (!wantsIndexWait(request)) return reply.code(committed.status).send(committed.body);
-  const r = await waitForIndex(
-    { store: deps.store, notify: () => deps.sync.notify(), attempt: () => deps.sync.relay.stats().attempt },
-    committed.watermark,
-    deps.indexWaitMs,
-  );
+  const r = await deps.sync.waitForIndexed(committed.watermark, deps.indexWaitMs);
   if (r.ok) return reply.code(committed.status).header('preference-applied', 'wait-for-index').send(committed.body);
   const stats = deps.sync.relay.stats();
   request.log.warn({ watermark: committed.watermark, relay: stats.state, lastError: stats.lastError }, 'wait-for-index: not searchable within the bound');
