@@ -19,3 +19,5 @@ export {
   queryWords,
   type BenchRecord,
 } from './synthetic-data.ts';
+export { expectEnvelope } from './envelope.ts';
+export { tempDir } from './temp-dir.ts';

@@ -1,15 +1,8 @@
 /** Test helpers for the embedded backend: a fresh data dir per test, and a small movie collection. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { CollectionSchema, SearchBackend } from '../backend.ts';
 import { createEmbeddedBackend } from './index.ts';
 
-/** A temporary directory removed by the returned cleanup. */
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'embedded-search-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export { tempDir } from '@fountain/testing';
 
 /** The movie schema used across the tests. */
 export const MOVIES: CollectionSchema = {

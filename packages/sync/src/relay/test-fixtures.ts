@@ -2,17 +2,10 @@
  * Test fixtures for the relay's tests: temporary databases and a fault injector that wraps a REAL
  * backend (it delays or fails calls and records what it lets through; it never fakes the backend).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SearchBackend } from '@fountain/search';
 
-/** A temporary directory, removed by `cleanup()`. */
-export function tempDir(prefix = 'sync-test-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export { tempDir } from '@fountain/testing';
 
 /** Opens a database file the way a service would (WAL, busy timeout). */
 export function openDb(path: string): Database.Database {

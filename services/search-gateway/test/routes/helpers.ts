@@ -9,11 +9,15 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { LightMyRequestResponse, InjectOptions } from 'fastify';
 import type { Logger } from 'pino';
-import { ERROR_CODES, statusOf, type ApiKey, type ErrorCode } from '@fountain/kit';
+import type { ApiKey, ErrorCode } from '@fountain/kit';
 import { createEmbeddedBackend, type SearchBackend } from '@fountain/search';
 import { buildApp } from '../../src/app.ts';
 import { SchemaCache } from '../../src/domain/schema-cache.ts';
 import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
+import { expectEnvelope } from '@fountain/testing';
+
+/** The shared envelope assertion (one copy, in @fountain/testing). */
+export { expectEnvelope };
 
 /** The key values. The full one is the seeds' development default, so the seed curls work verbatim. */
 export const KEY = {
@@ -104,22 +108,6 @@ export const KEY_FORMS: Array<{ name: string; headers: (key: string) => Record<s
   { name: 'X-TYPESENSE-API-KEY', headers: (k) => ({ 'X-TYPESENSE-API-KEY': k }) },
   { name: 'Authorization: Bearer', headers: (k) => ({ Authorization: `Bearer ${k}` }) },
 ];
-
-/**
- * Asserts a response is exactly the error envelope `{errorCode, message, details}` with the status of
- * its code (and never a 5xx unless asked); answers the parsed body.
- */
-export function expectEnvelope(res: LightMyRequestResponse, code: ErrorCode): { errorCode: ErrorCode; message: string; details: unknown } {
-  expect(res.statusCode, `${res.statusCode} ${res.body}`).toBe(statusOf(code));
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<{ errorCode: ErrorCode; message: string; details: unknown }>();
-  expect(Object.keys(body).sort()).toEqual(['details', 'errorCode', 'message']);
-  expect(ERROR_CODES).toContain(body.errorCode);
-  expect(body.errorCode).toBe(code);
-  expect(typeof body.message).toBe('string');
-  expect(body.message.length).toBeGreaterThan(0);
-  return body;
-}
 
 /** A 400 envelope whose message or details name `field`. */
 export function expectValidation(res: LightMyRequestResponse, field: string): { message: string; details: unknown } {

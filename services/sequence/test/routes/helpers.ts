@@ -4,20 +4,13 @@
  */
 import { expect } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { ERROR_CODES, statusOf, type ErrorCode } from '@fountain/kit';
+import type { ErrorCode } from '@fountain/kit';
 import { API_KEY, type Harness } from '../harness.ts';
+import { expectEnvelope } from '@fountain/testing';
 
-/** Asserts the exact envelope `{errorCode, message, details}` with its code's status. */
-export function expectEnvelope(res: LightMyRequestResponse, code: ErrorCode): { errorCode: ErrorCode; message: string; details: unknown } {
-  expect(res.statusCode, `${res.statusCode} ${res.body}`).toBe(statusOf(code));
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body = res.json<{ errorCode: ErrorCode; message: string; details: unknown }>();
-  expect(Object.keys(body).sort()).toEqual(['details', 'errorCode', 'message']);
-  expect(ERROR_CODES).toContain(body.errorCode);
-  expect(body.errorCode).toBe(code);
-  expect(body.message.length).toBeGreaterThan(0);
-  return body;
-}
+/** The shared envelope assertion (one copy, in @fountain/testing). */
+export { expectEnvelope };
+
 
 /** A 400 envelope whose message or details name `field`. */
 export function expectValidation(res: LightMyRequestResponse, field: string): void {

@@ -1,0 +1,19 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
+import { ERROR_CODES, statusOf, type ErrorCode } from '@fountain/kit';
+
+/**
+ * Asserts a response is exactly the error envelope `{errorCode, message, details}` with the status of
+ * its code (DESIGN.md, "Errors"); answers the parsed body. For route tests of every service.
+ */
+export function expectEnvelope(res: LightMyRequestResponse, code: ErrorCode): { errorCode: ErrorCode; message: string; details: unknown } {
+  expect(res.statusCode, `${res.statusCode} ${res.body}`).toBe(statusOf(code));
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  const body = res.json<{ errorCode: ErrorCode; message: string; details: unknown }>();
+  expect(Object.keys(body).sort()).toEqual(['details', 'errorCode', 'message']);
+  expect(ERROR_CODES).toContain(body.errorCode);
+  expect(body.errorCode).toBe(code);
+  expect(typeof body.message).toBe('string');
+  expect(body.message.length).toBeGreaterThan(0);
+  return body;
+}
