@@ -216,3 +216,19 @@ function range(min: unknown, max: unknown): string {
   if (typeof max === 'number') return ` <= ${max}`;
   return '';
 }
+
+/**
+ * Reads a service's settings at start-up, or prints every problem and exits with status 1: bad
+ * configuration fails fast, once, with the whole list (never per request).
+ *
+ * @example
+ *   const { config } = settingsOrExit(() => readSettings(process.env));
+ */
+export function settingsOrExit<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+}

@@ -1,7 +1,7 @@
 /** @fountain/kit: the shared plumbing every FountainAI service uses. */
 export { AppError, ERROR_CODES, ErrorEnvelopeSchema, codeForStatus, statusOf } from './errors.ts';
 export type { ErrorCode, ErrorEnvelope } from './errors.ts';
-export { ConfigError, boolVar, isSecretName, loadConfig, portVar, readEnv } from './config.ts';
+export { ConfigError, boolVar, isSecretName, loadConfig, portVar, readEnv, settingsOrExit } from './config.ts';
 export type { LoadConfigOptions } from './config.ts';
 export { REDACT_PATHS, createLogger, redactUrl } from './logger.ts';
 export type { CreateLoggerOptions } from './logger.ts';

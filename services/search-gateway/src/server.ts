@@ -1,22 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createLogger, runServer } from '@fountain/kit';
+import { createLogger, runServer, settingsOrExit } from '@fountain/kit';
 import { createEmbeddedBackend, createTypesenseBackend, type SearchBackend } from '@fountain/search';
 import { buildApp } from './app.ts';
 import { SEED_DEV_SERVICE_KEY } from './config.ts';
-import { readSettings, type GatewaySettings } from './settings.ts';
+import { readSettings } from './settings.ts';
 import { SchemaCache } from './domain/schema-cache.ts';
 import { ensureDefaultCollection } from './domain/ensure-collection.ts';
 
 /** Starts the Search Gateway: config, backend, default collection, HTTP server, graceful shutdown. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  let settings: GatewaySettings;
-  try {
-    settings = readSettings(env);
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  }
+  const settings = settingsOrExit(() => readSettings(env));
   const { config, nodes, keys } = settings;
   const log = createLogger({ name: 'search-gateway', level: config.LOG_LEVEL });
   const dev = config.NODE_ENV !== 'production';

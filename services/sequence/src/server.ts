@@ -1,22 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createLogger, runServer } from '@fountain/kit';
+import { createLogger, runServer, settingsOrExit } from '@fountain/kit';
 import { startSync } from '@fountain/sync';
 import { Registry } from 'prom-client';
 import { buildApp } from './app.ts';
-import { SEED_DEV_API_KEY, readSettings, type SequenceSettings } from './config.ts';
+import { SEED_DEV_API_KEY, readSettings } from './config.ts';
 import { openStore } from './db/store.ts';
 import { searchDeclaration } from './domain/search-documents.ts';
 
 /** Starts the Central Sequence Service: config, database, sync, HTTP server, graceful shutdown. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  let settings: SequenceSettings;
-  try {
-    settings = readSettings(env);
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  }
+  const settings = settingsOrExit(() => readSettings(env));
   const { config, databasePath } = settings;
   const log = createLogger({ name: 'sequence', level: config.LOG_LEVEL });
   const dev = config.NODE_ENV !== 'production';
