@@ -120,6 +120,12 @@ export async function startTypesense(opts: { apiKey?: string } = {}): Promise<Ty
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
+    // If the test process ends without stop() (a crash, an aborted run), don't leave the server behind.
+    const reap = (): void => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    };
+    process.once('exit', reap);
+    proc.once('exit', () => process.removeListener('exit', reap));
     // Keep the tail of the log for the error message if start-up fails.
     const keep = (chunk: Buffer): void => {
       output = (output + chunk.toString()).slice(-4000);
