@@ -33,6 +33,6 @@ export { NOT_FOUND_ROUTE, observabilityPlugin } from './observability.ts';
 export type { ObservabilityOptions, ReadyChecks } from './observability.ts';
 export { DEFAULT_BODY_LIMIT, createApp } from './create-app.ts';
 export type { App, CreateAppOptions } from './create-app.ts';
-export { runServer } from './server.ts';
+export { bindHost, runServer } from './server.ts';
 export type { RunServerOptions, RunningServer } from './server.ts';
 export { SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from './dev-keys.ts';

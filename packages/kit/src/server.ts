@@ -71,3 +71,11 @@ export async function runServer(app: FastifyInstance, opts: RunServerOptions): P
     throw err;
   }
 }
+
+/**
+ * The address a service binds to: HOST if set; else 127.0.0.1 in development (where the default keys
+ * are the seeds' public placeholders) and 0.0.0.0 in production.
+ */
+export function bindHost(config: { HOST?: string | undefined; NODE_ENV: string }): string {
+  return config.HOST ?? (config.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
+}

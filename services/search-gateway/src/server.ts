@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createLogger, runServer, settingsOrExit } from '@fountain/kit';
+import { bindHost, createLogger, runServer, settingsOrExit } from '@fountain/kit';
 import { createEmbeddedBackend, createTypesenseBackend, type SearchBackend } from '@fountain/search';
 import { buildApp } from './app.ts';
 import { SEED_DEV_SERVICE_KEY } from './config.ts';
@@ -13,7 +13,6 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const settings = settingsOrExit(() => readSettings(env));
   const { config, nodes, keys } = settings;
   const log = createLogger({ name: 'search-gateway', level: config.LOG_LEVEL });
-  const dev = config.NODE_ENV !== 'production';
 
   let backend: SearchBackend;
   if (nodes) {
@@ -36,8 +35,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     log.error({ err }, 'could not create the default collection'),
   );
 
-  // In development the server binds to loopback, since the default key is the seeds' public placeholder.
-  const host = config.HOST ?? (dev ? '127.0.0.1' : '0.0.0.0');
+  const host = bindHost(config);
   await runServer(app, {
     port: config.PORT,
     host,

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { createLogger, runServer, settingsOrExit } from '@fountain/kit';
+import { bindHost, createLogger, runServer, settingsOrExit } from '@fountain/kit';
 import { startSync } from '@fountain/sync';
 import { Registry } from 'prom-client';
 import { buildApp } from './app.ts';
@@ -13,7 +13,6 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const settings = settingsOrExit(() => readSettings(env));
   const { config, databasePath } = settings;
   const log = createLogger({ name: 'sequence', level: config.LOG_LEVEL });
-  const dev = config.NODE_ENV !== 'production';
 
   const dbFile = resolve(databasePath);
   mkdirSync(dirname(dbFile), { recursive: true });
@@ -37,8 +36,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   };
   const app = await buildApp(deps, { apiKey: config.API_KEY, logger: log, bodyLimit: config.BODY_LIMIT, syncRegistry });
 
-  // In development the server binds to loopback, since the default key is the seeds' public placeholder.
-  const host = config.HOST ?? (dev ? '127.0.0.1' : '0.0.0.0');
+  const host = bindHost(config);
   await runServer(app, {
     port: config.PORT,
     host,
