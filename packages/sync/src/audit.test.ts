@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEmbeddedBackend, type SearchBackend } from '@fountain/search';
-import { audit, contentHash, keyOfDocumentId, repair, startPeriodicAudit, type AuditReport } from './audit.ts';
+import { audit, contentHash, keyOfDocumentId, repair, type AuditReport } from './audit.ts';
 import { backfill } from './backfill.ts';
 import { ensureCollection } from './collections.ts';
 import { documentId, toDocument } from './document.ts';
@@ -93,23 +93,5 @@ describe('audit and repair (embedded backend)', () => {
     for (const key of [['a:b', 'c%d'], ['x', '1']]) {
       expect(keyOfDocumentId(documentId(key), 2)).toEqual(key);
     }
-  });
-
-  it('audits periodically, repairs through enqueue, and stops', async () => {
-    await backend.deleteDocument('books', '7');
-    const reports: AuditReport[] = [];
-    const enqueued: unknown[][] = [];
-    const stop = startPeriodicAudit(20, {
-      options: () => ({ db: t.db, derived, backend, collection: 'books' }),
-      onReport: (r) => reports.push(r),
-      enqueue: (keys) => enqueued.push(...keys),
-    });
-    await expect.poll(() => reports.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
-    stop();
-    const seen = reports.length;
-    await new Promise((r) => setTimeout(r, 100));
-    expect(reports.length).toBe(seen);
-    expect(reports[0]?.missing).toEqual({ count: 1, sample: ['7'] });
-    expect(enqueued.slice(0, 1)).toEqual([[7]]);
   });
 });

@@ -17,7 +17,8 @@ import { createSyncMetrics, type SyncMetrics } from './metrics.ts';
 import { createRelay, type Relay, type RelayOptions, type SyncLogger } from './relay/index.ts';
 import { deriveTable, type DerivedTable } from './schema-derive.ts';
 import { evolve } from './schema-watch.ts';
-import { createIndexWaiter, type IndexWaitResult } from './index-wait.ts';
+import { createIndexWaiter, outboxWatermark, type IndexWaitResult } from './index-wait.ts';
+import { createAuditRunner } from './audit-runner.ts';
 
 /** Options of {@link startSync}. */
 export interface StartSyncOptions {
@@ -107,7 +108,8 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     opts.backend ?? createTypesenseBackend({
       nodes: [gatewayNode(opts.gateway!.url)],
       apiKey: opts.gateway!.apiKey,
-      logger: { warn: (m) => logger.warn({}, m), error: (m) => logger.error({}, m), debug: (m) => logger.debug({}, m) },
+      // The client logs every retried request; the relay already logs each failed batch once.
+      logger: { warn: (m) => logger.debug({}, m), error: (m) => logger.error({}, m), debug: (m) => logger.debug({}, m) },
     });
   const metrics = opts.registry ? createSyncMetrics(opts.registry, { db }) : undefined;
   const declOf = (table: string): TableDeclaration => opts.tables.find((t) => t.table === table)!;
@@ -211,43 +213,18 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     }
     return reports;
   };
-  // Audits with repair: periodic, and after each recovery from an outage. Never two at once; a request
-  // while one runs is remembered and runs after it.
-  const auditIntervalMs = opts.auditIntervalMs ?? 30 * 60_000;
-  let auditTimer: NodeJS.Timeout | null = null;
-  let auditRunning: Promise<void> | null = null;
-  let auditAgain = false;
-  let stopped = false;
-  const requestAudit = (why: string): void => {
-    if (stopped) return;
-    if (auditRunning) {
-      auditAgain = true;
-      return;
-    }
-    auditRunning = auditAll(true)
-      .then((reports) => {
-        const diffs = reports.reduce((n, r) => n + r.missing.count + r.stale.count + r.extra.count, 0);
-        if (diffs > 0) logger.warn({ why, differences: diffs }, 'sync: audit found differences between tables and index; repaired');
-      })
-      .catch((err: unknown) => logger.warn({ err, why }, 'sync: audit failed'))
-      .finally(() => {
-        auditRunning = null;
-        if (auditAgain) {
-          auditAgain = false;
-          requestAudit(why);
-        }
-      });
-  };
-  const scheduleAudit = (): void => {
-    if (!auditIntervalMs || stopped) return;
-    auditTimer = setTimeout(() => {
-      requestAudit('periodic');
-      scheduleAudit();
-    }, auditIntervalMs);
-    auditTimer.unref();
-  };
-  scheduleAudit();
-  onRecovered = () => requestAudit('recovered from an outage');
+  // Audits with repair: periodic, and after each recovery from an outage (audit-runner.ts).
+  const waitForIndexed = createIndexWaiter(db, relay);
+  const audits = createAuditRunner({
+    async auditWithRepair() {
+      const reports = await auditAll(true);
+      return reports.reduce((n, r) => n + r.missing.count + r.stale.count + r.extra.count, 0);
+    },
+    settle: async (timeoutMs) => void (await waitForIndexed(outboxWatermark(db), timeoutMs)),
+    logger,
+    intervalMs: opts.auditIntervalMs ?? 30 * 60_000,
+  });
+  onRecovered = () => audits.request('recovered from an outage');
 
   relay.start();
   return {
@@ -258,12 +235,10 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     tables: () => derived,
     notify: () => relay.notify(),
     drain: (timeoutMs) => relay.drain(timeoutMs),
-    waitForIndexed: createIndexWaiter(db, relay),
+    waitForIndexed,
     audit: (o) => auditAll(o?.repair ?? false),
     async stop() {
-      stopped = true;
-      if (auditTimer) clearTimeout(auditTimer);
-      await auditRunning;
+      await audits.stop();
       await relay.stop();
       if (ownsBackend) await backend.close();
       db.close();

@@ -27,7 +27,11 @@ describe.runIf(typesenseAvailable())('outage: Typesense killed and restarted und
     const path = `${tmp.dir}/${table}.db`;
     const db = openDb(path);
     db.exec(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, title TEXT NOT NULL, n INTEGER NOT NULL)`);
-    const sync = await startSync({ database: path, tables: [decl], gateway: stack.gateway, relay: { backoff: { baseMs: 20, maxMs: 400 } } });
+    // Sync's own log lines, shown if the test fails (what the relay and the audits did).
+    const syncLog: string[] = [];
+    const record = (level: string) => (obj: object, msg?: string) => void syncLog.push(`${level} ${msg ?? ''} ${JSON.stringify(obj)}`);
+    const logger = { debug() {}, info: record('info'), warn: record('warn'), error: record('error') };
+    const sync = await startSync({ database: path, tables: [decl], gateway: stack.gateway, logger, relay: { backoff: { baseMs: 20, maxMs: 400 } } });
     try {
       const insert = db.prepare(`INSERT INTO ${table} (id, title, n) VALUES (?, ?, 0)`);
       const update = db.prepare(`UPDATE ${table} SET title = ?, n = n + 1 WHERE id = ?`);
@@ -78,7 +82,9 @@ describe.runIf(typesenseAvailable())('outage: Typesense killed and restarted und
         30_000,
         'the post-outage audit to repair what Typesense lost',
         200,
-      );
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)}\nsync log (last 30 lines):\n${syncLog.slice(-30).join('\n')}`);
+      });
       console.log(`outage test: converged ${repairedIn} ms after the drain (automatic audit with repair)`);
       const reports = await sync.audit();
       expect(reports[0]).toMatchObject({ missing: { count: 0 }, stale: { count: 0 }, extra: { count: 0 } });
