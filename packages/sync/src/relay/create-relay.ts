@@ -2,13 +2,18 @@
  * The relay loop (docs/sync.md, "Relay"): wake, read a batch, send it, acknowledge it; on a transient
  * failure back off and do it all again, forever. Batches are strictly sequential and exclusive jobs
  * run only between them, so an older state of a document can never land after a newer one.
+ *
+ * Read-ahead: while a full batch is in flight (a backlog), the next one is read from the outbox rows
+ * after it. It is read later than the batch in flight, so its rows are at least as new, and it is sent
+ * only after that batch went through whole; anything else (a retry, a dead letter, a lost lease, a job,
+ * new tables) drops it, and the outbox is read again from the start.
  */
 import { SYNC_TABLES_DDL } from '../capture.ts';
 import { createLock } from '../lock.ts';
 import { deriveTable, type DerivedTable } from '../schema-derive.ts';
 import { createAcknowledge } from './acknowledge.ts';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
-import { createBatchReader, type BatchReader } from './read-batch.ts';
+import { createBatchReader, type Batch, type BatchReader } from './read-batch.ts';
 import { sendBatch } from './send.ts';
 import type { Relay, RelayOptions, RelayStats, SyncLogger } from './types.ts';
 
@@ -96,6 +101,8 @@ export function createRelay(opts: RelayOptions): Relay {
   let inJob = false;
   // Halved on a 413, doubled back after each good batch.
   let batchLimit = maxBatch;
+  // The batch read ahead while the previous one was in flight (see the header).
+  let readAhead: Batch | null = null;
 
   const wake = (): void => {
     woken = true;
@@ -123,6 +130,7 @@ export function createRelay(opts: RelayOptions): Relay {
   const runJobs = async (): Promise<void> => {
     while (jobs.length > 0) {
       const job = jobs.shift() as Job;
+      readAhead = null;
       inJob = true;
       try {
         job.resolve(await job.fn());
@@ -134,10 +142,28 @@ export function createRelay(opts: RelayOptions): Relay {
     }
   };
 
+  /** Reads the batch after `afterSeq` once the request in flight is on its way; null if that fails. */
+  const readNext = async (afterSeq: number): Promise<Batch | null> => {
+    await new Promise((r) => setImmediate(r));
+    if (!running) return null;
+    try {
+      woken = false;
+      return reader.read(batchLimit, afterSeq);
+    } catch {
+      // Busy past busy_timeout or the like: the next batch reads the outbox again.
+      woken = true;
+      return null;
+    }
+  };
+
   /** One batch; answers whether to back off, and whether it read anything. */
   const runBatch = async (): Promise<{ retry: boolean; rows: number }> => {
-    woken = false;
-    const batch = reader.read(batchLimit);
+    let batch = readAhead;
+    readAhead = null;
+    if (batch === null) {
+      woken = false;
+      batch = reader.read(batchLimit);
+    }
     if (batch.schemaVersion !== tablesSchemaVersion) {
       // The schema changed after the tables were derived: rows may have new columns the collection
       // doesn't know yet. Apply the change first (beforeBatch), or at least derive again, then re-read.
@@ -153,8 +179,14 @@ export function createRelay(opts: RelayOptions): Relay {
     metrics?.batchSize.observe(batch.rows);
     const snapshot = tables;
     const targets = new Map(snapshot.map((t) => [t.decl.table, collectionOf(t)]));
-    const sent = await sendBatch(backend, batch.items, (item) => targets.get(item.tbl) ?? [], (s) => metrics?.importDuration.observe(s));
+    const sending = sendBatch(backend, batch.items, (item) => targets.get(item.tbl) ?? [], (s) => metrics?.importDuration.observe(s));
+    // Handled here so a failure while the read-ahead runs isn't an unhandled rejection; awaited below.
+    sending.catch(() => undefined);
+    const next = batch.rows >= batchLimit ? await readNext(batch.maxSeq) : null;
+    const sent = await sending;
     const ack = acknowledge(batch, sent.outcomes);
+    const settled = ack.fenced && ack.deadLettered === 0 && sent.failure === null && [...sent.outcomes.values()].every((o) => o.kind === 'ok');
+    if (settled && next !== null && next.rows > 0) readAhead = next;
     if (!ack.fenced) {
       holdsLock = false;
       return { retry: false, rows: batch.rows };
@@ -338,6 +370,7 @@ export function createRelay(opts: RelayOptions): Relay {
       }
     },
     setTables(next, schemaVersion) {
+      readAhead = null;
       tablesSchemaVersion = schemaVersion ?? (schemaVersionStmt.get() as number);
       tables = next;
       reader = createBatchReader(db, next);

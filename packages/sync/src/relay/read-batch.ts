@@ -38,7 +38,11 @@ export interface Batch {
 
 /** The prepared statements of one reader; rebuilt when the tables change. */
 export interface BatchReader {
-  read(limit: number): Batch;
+  /**
+   * Reads up to `limit` outbox rows with `seq > afterSeq` (the relay reads ahead past a batch in
+   * flight, whose rows are not acknowledged yet).
+   */
+  read(limit: number, afterSeq?: number): Batch;
   /** Outbox rows of the synced tables. */
   pending(): number;
 }
@@ -53,7 +57,7 @@ export function createBatchReader(db: Database.Database, tables: readonly Derive
   // (rowid) order stops after `limit` rows.
   const outbox = db.prepare(
     'SELECT seq, tbl, row_key AS rowKey, created_ms AS createdMs FROM _sync_outbox ' +
-      'WHERE +tbl IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?',
+      'WHERE seq > ? AND +tbl IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?',
   );
   const count = db.prepare('SELECT count(*) FROM _sync_outbox WHERE tbl IN (SELECT value FROM json_each(?))').pluck();
   const rowStmts = new Map<string, Database.Statement>();
@@ -73,11 +77,11 @@ export function createBatchReader(db: Database.Database, tables: readonly Derive
   };
 
   const schemaVersion = db.prepare('PRAGMA schema_version').pluck();
-  const readTx = db.transaction((limit: number): Batch => {
+  const readTx = db.transaction((limit: number, afterSeq: number): Batch => {
     // Read in the same snapshot as the rows: a batch read under a newer schema than the tables were
     // derived from is not sent (the relay applies the schema change first).
     const version = schemaVersion.get() as number;
-    const entries = outbox.all(names, limit) as Array<{ seq: number; tbl: string; rowKey: string; createdMs: number }>;
+    const entries = outbox.all(afterSeq, names, limit) as Array<{ seq: number; tbl: string; rowKey: string; createdMs: number }>;
     const byKey = new Map<string, BatchItem>();
     let maxSeq = 0;
     for (const e of entries) {
@@ -112,7 +116,7 @@ export function createBatchReader(db: Database.Database, tables: readonly Derive
   });
 
   return {
-    read: (limit) => readTx(limit),
+    read: (limit, afterSeq = 0) => readTx(limit, afterSeq),
     pending: () => count.get(names) as number,
   };
 }
