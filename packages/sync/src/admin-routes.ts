@@ -13,12 +13,15 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError, authorize, ErrorEnvelopeSchema } from '@fountain/kit';
 import { discardDeadLetters, listDeadLetters, replayDeadLetters, selectDeadLetters, type DeadLetterSelector } from './dead-letters.ts';
+import type { CheckpointStats } from './checkpoint.ts';
 import type { RelayStats } from './relay/types.ts';
 
 /** What the routes need from a running sync: a connection to the service database and the relay. */
 export interface SyncAdminTarget {
   db: Database.Database;
   relay: { stats(): RelayStats; notify(): void };
+  /** The background WAL checkpointer, when sync runs one. */
+  checkpointer?: { stats(): CheckpointStats } | null;
 }
 
 /** Options of {@link syncAdminRoutes}. */
@@ -160,6 +163,7 @@ export const syncAdminRoutes: FastifyPluginAsyncTypebox<SyncAdminOptions> = asyn
             outbox: Type.Object({ depth: Type.Integer(), oldestAgeSeconds: Type.Number() }),
             deadLetters: Type.Integer(),
             relay: Type.Record(Type.String(), Type.Unknown()),
+            checkpoint: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
           }),
           ...errors,
         },
@@ -173,6 +177,7 @@ export const syncAdminRoutes: FastifyPluginAsyncTypebox<SyncAdminOptions> = asyn
         outbox: { depth: o.depth, oldestAgeSeconds: o.oldest === null ? 0 : Math.max(0, (Date.now() - o.oldest) / 1000) },
         deadLetters,
         relay: { ...sync.relay.stats() },
+        ...(sync.checkpointer && { checkpoint: { ...sync.checkpointer.stats() } }),
       };
     },
   );

@@ -4,6 +4,7 @@
  */
 export { startSync, type StartSyncOptions, type Sync } from './start-sync.ts';
 export { outboxWatermark, type IndexWaitResult } from './index-wait.ts';
+export { deferCheckpoints, startCheckpointer, type Checkpointer, type CheckpointStats } from './checkpoint.ts';
 export type { FieldOverride, Row, TableDeclaration } from './declaration.ts';
 export { deriveTable, fieldTypeOf, type DerivedTable } from './schema-derive.ts';
 export { documentId, toDocument } from './document.ts';

@@ -19,6 +19,7 @@ import { deriveTable, type DerivedTable } from './schema-derive.ts';
 import { evolve } from './schema-watch.ts';
 import { createIndexWaiter, outboxWatermark, type IndexWaitResult } from './index-wait.ts';
 import { createAuditRunner } from './audit-runner.ts';
+import { deferCheckpoints, startCheckpointer, type Checkpointer } from './checkpoint.ts';
 
 /** Options of {@link startSync}. */
 export interface StartSyncOptions {
@@ -41,6 +42,12 @@ export interface StartSyncOptions {
    * acknowledged when it is killed (seen in our outage test), and only an audit can find those.
    */
   auditIntervalMs?: number;
+  /**
+   * WAL checkpoints on a worker thread instead of inside commits (checkpoint.ts), every `intervalMs`
+   * (default 100). On by default; `false` leaves them to SQLite's automatic checkpoint. The service
+   * calls `deferCheckpoints(db)` on its own connection to leave its checkpoints to it as well.
+   */
+  checkpoint?: { intervalMs?: number } | false;
   /** Progress of initial backfills and rebuilds (e.g. a CLI progress bar). */
   onProgress?: (table: string, p: BackfillProgress) => void;
 }
@@ -65,6 +72,8 @@ export interface Sync {
   waitForIndexed(watermark: number, timeoutMs: number): Promise<IndexWaitResult>;
   /** Compares every row with its document; with `repair`, re-enqueues the differences. */
   audit(opts?: { repair?: boolean }): Promise<AuditReport[]>;
+  /** The background WAL checkpointer, when on. */
+  readonly checkpointer: Checkpointer | null;
   /** Stops the relay after its in-flight batch and closes sync's connection. */
   stop(): Promise<void>;
 }
@@ -95,11 +104,14 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
   const db = new Database(opts.database);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
+  const checkpointer = opts.checkpoint === false ? null : startCheckpointer({ database: opts.database, logger, ...opts.checkpoint });
+  if (checkpointer) deferCheckpoints(db);
   let derived: DerivedTable[];
   try {
     derived = opts.tables.map((t) => deriveTable(db, t));
     installCapture(db, derived);
   } catch (err) {
+    await checkpointer?.stop();
     db.close();
     throw err;
   }
@@ -236,11 +248,13 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     notify: () => relay.notify(),
     drain: (timeoutMs) => relay.drain(timeoutMs),
     waitForIndexed,
+    checkpointer,
     audit: (o) => auditAll(o?.repair ?? false),
     async stop() {
       await audits.stop();
       await relay.stop();
       if (ownsBackend) await backend.close();
+      await checkpointer?.stop();
       db.close();
     },
   };

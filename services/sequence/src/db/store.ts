@@ -3,7 +3,7 @@
  * gets a {@link SequenceStore} and runs its steps inside `store.immediate(...)`.
  */
 import Database from 'better-sqlite3';
-import { outboxWatermark } from '@fountain/sync';
+import { deferCheckpoints, outboxWatermark } from '@fountain/sync';
 import { migrate } from './migrate.ts';
 
 /** An element row, in the API's names. */
@@ -84,6 +84,8 @@ export function openStore(path: string): SequenceStore {
   // WAL + NORMAL is durable against a process crash; a power loss may drop the last commits.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // Checkpoints run on sync's worker thread, not inside this connection's commits (sync/checkpoint.ts).
+  deferCheckpoints(db);
   migrate(db);
   return createStore(db);
 }
