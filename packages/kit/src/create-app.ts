@@ -23,6 +23,7 @@ import { DEFAULT_CONTENT_TYPES, errorHandlerPlugin, handleError } from './error-
 import { createLogger } from './logger.ts';
 import { observabilityPlugin, type ReadyChecks } from './observability.ts';
 import { REQUEST_ID_HEADER, genRequestId } from './request-id.ts';
+import { deferredChildLoggerFactory } from './request-logger.ts';
 
 /** The Fastify instance every service builds on: TypeBox type provider, pino logger. */
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -81,7 +82,8 @@ export function createApp(opts: CreateAppOptions): App {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
 
   const app = fastify({
-    ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
+    // Each request's logger (reqId) is made on its first enabled line, not for every request.
+    ...(logger === undefined ? { logger: false } : { loggerInstance: logger, childLoggerFactory: deferredChildLoggerFactory }),
     bodyLimit,
     genReqId: genRequestId,
     requestIdHeader: false, // genRequestId validates the caller's header; the log label stays 'reqId'
