@@ -3,7 +3,7 @@
  * actions (`documents:search`, `collections:*`, ...) it may use. Keys are compared in constant time
  * and never logged.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
@@ -152,27 +152,38 @@ export interface AuthOptions {
 /** The default public requests: health, readiness, metrics, docs and CORS preflights. */
 export function isDefaultPublic(request: FastifyRequest): boolean {
   if (request.method === 'OPTIONS') return true;
-  const path = request.url.split('?')[0] ?? '';
+  const url = request.url;
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
   return path === '/health' || path === '/ready' || path === '/metrics' || path === '/docs' || path.startsWith('/docs/');
 }
+
+function headerValue(headers: FastifyRequest['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /** The key a request presents: X-API-KEY, X-TYPESENSE-API-KEY, `Authorization: Bearer`, or the query. */
 export function presentedKey(request: FastifyRequest): string | undefined {
   const h = request.headers;
-  const header = (name: string): string | undefined => {
-    const v = h[name];
-    return typeof v === 'string' && v !== '' ? v : undefined;
-  };
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header('authorization') ?? '')?.[1];
+  const inHeader = headerValue(h, 'x-api-key') ?? headerValue(h, 'x-typesense-api-key');
+  if (inHeader !== undefined) return inHeader;
+  const authorization = headerValue(h, 'authorization');
+  const bearer = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+  if (bearer !== undefined) return bearer;
   const query = (request.query as Record<string, unknown> | undefined)?.['x-typesense-api-key'];
-  return header('x-api-key') ?? header('x-typesense-api-key') ?? bearer ?? (typeof query === 'string' && query !== '' ? query : undefined);
+  return typeof query === 'string' && query !== '' ? query : undefined;
 }
 
-const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+/** SHA-256 in one call: no Hash object per request (crypto.hash, Node >= 20.12). */
+const digest = (s: string): Buffer => hash('sha256', s, 'buffer');
 
 /**
  * Finds the key matching a presented secret. Compares SHA-256 digests with timingSafeEqual against
- * EVERY key without short-circuiting, so neither the length nor the position of a match leaks.
+ * EVERY key without short-circuiting, so neither the length nor the position of a match leaks. The
+ * keys' digests are made once, at start-up; only the presented secret is hashed per request.
  */
 export function findKey(keys: readonly { key: ApiKey; digest: Buffer }[], presented: string | undefined): ApiKey | null {
   const candidate = digest(presented ?? '');
@@ -195,24 +206,44 @@ declare module 'fastify' {
 }
 
 /**
+ * The authentication step of a request: does nothing on a public request, throws UNAUTHORIZED
+ * without a valid key, and otherwise sets `request.apiKey` and adds the key's id to the request's
+ * logger. Synchronous, so it runs inside a callback-style hook (no promise per request). The keys'
+ * digests are computed here, once.
+ *
+ * @example
+ *   const authenticate = authenticator({ keys });
+ *   app.addHook('onRequest', (request, _reply, done) => { authenticate(request); done(); });
+ */
+export function authenticator(opts: AuthOptions): (request: FastifyRequest) => void {
+  const keys = opts.keys.map((key) => ({ key, digest: digest(key.value) }));
+  const isPublic = opts.public ?? isDefaultPublic;
+  return (request) => {
+    if (isPublic(request)) return;
+    const key = findKey(keys, presentedKey(request));
+    if (key === null) throw new AppError('UNAUTHORIZED', UNAUTHORIZED_MESSAGE);
+    request.apiKey = key;
+    // Log the key's id for audit, never its value.
+    request.log = request.log.child({ keyId: key.id });
+  };
+}
+
+/**
  * Fastify plugin (not encapsulated) requiring a valid key on every non-public request and
- * decorating `request.apiKey`.
+ * decorating `request.apiKey`. (createApp runs {@link authenticator} in its own onRequest hook
+ * instead, one hook for the request id and the key.)
  *
  * @example
  *   await app.register(authPlugin, { keys: parseApiKeys(config.API_KEYS) });
  */
 export const authPlugin = fp(
   async function auth(app: FastifyInstance, opts: AuthOptions) {
-    const keys = opts.keys.map((key) => ({ key, digest: digest(key.value) }));
-    const isPublic = opts.public ?? isDefaultPublic;
+    const authenticate = authenticator(opts);
     app.decorateRequest('apiKey', null);
-    app.addHook('onRequest', async (request) => {
-      if (isPublic(request)) return;
-      const key = findKey(keys, presentedKey(request));
-      if (key === null) throw new AppError('UNAUTHORIZED', UNAUTHORIZED_MESSAGE);
-      request.apiKey = key;
-      // Log the key's id for audit, never its value.
-      request.log = request.log.child({ keyId: key.id });
+    // A throw from a callback-style hook reaches the error handler like a rejected async hook.
+    app.addHook('onRequest', (request, _reply, done) => {
+      authenticate(request);
+      done();
     });
   },
   { name: '@fountain/kit/auth', fastify: '5.x' },

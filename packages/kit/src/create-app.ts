@@ -18,7 +18,7 @@ import {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
-import { authPlugin, type ApiKey } from './auth.ts';
+import { authenticator, type ApiKey } from './auth.ts';
 import { DEFAULT_CONTENT_TYPES, errorHandlerPlugin, handleError } from './error-handler.ts';
 import { createLogger } from './logger.ts';
 import { observabilityPlugin, type ReadyChecks } from './observability.ts';
@@ -95,9 +95,14 @@ export function createApp(opts: CreateAppOptions): App {
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
-  // First hook of all, so the id is echoed even when a later hook (auth) rejects the request.
-  app.addHook('onRequest', async (request, reply) => {
+  // The one onRequest hook: the id is echoed first, so it is there even when auth rejects the
+  // request. Callback style, so no promise is made per request; a throw reaches the error handler.
+  const authenticate = opts.keys ? authenticator({ keys: opts.keys, public: opts.isPublic }) : undefined;
+  if (authenticate) app.decorateRequest('apiKey', null);
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    authenticate?.(request);
+    done();
   });
 
   // Typesense's JSONL import posts text/plain; NDJSON is its proper name. Both arrive as strings.
@@ -133,7 +138,6 @@ export function createApp(opts: CreateAppOptions): App {
 
   app.register(errorHandlerPlugin, { acceptedContentTypes: DEFAULT_CONTENT_TYPES });
   app.register(observabilityPlugin, { health: opts.health, ready: opts.ready, defaultLabels: { service: opts.name } });
-  if (opts.keys) app.register(authPlugin, { keys: opts.keys, public: opts.isPublic });
   app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   return app;
 }

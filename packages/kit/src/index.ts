@@ -21,6 +21,7 @@ export {
   UNAUTHORIZED_MESSAGE,
   WILDCARD_ACTIONS,
   authPlugin,
+  authenticator,
   authorize,
   globMatch,
   isAllowed,
