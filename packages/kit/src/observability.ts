@@ -64,12 +64,24 @@ export const observabilityPlugin = fp(
       registers: [registry],
     });
 
-    app.addHook('onResponse', async (request, reply) => {
+    // One labelled child pair per (method, route, status) series, made on its first request: no
+    // label object per request. The key space is that of the series, so it stays bounded.
+    const series = new Map<string, { inc: () => void; observe: (value: number) => void }>();
+    app.addHook('onResponse', (request, reply, done) => {
       // The route pattern, never the raw URL: `/collections/:name` stays one series.
       const route = request.is404 ? NOT_FOUND_ROUTE : (request.routeOptions.url ?? NOT_FOUND_ROUTE);
-      const labels = { method: request.method, route, status_code: String(reply.statusCode) };
-      requests.inc(labels);
-      duration.observe(labels, reply.elapsedTime / 1000);
+      const method = request.method;
+      const status = reply.statusCode;
+      const key = `${method} ${status} ${route}`;
+      let s = series.get(key);
+      if (s === undefined) {
+        const counter = requests.labels(method, route, String(status));
+        s = { inc: () => counter.inc(), observe: duration.labels(method, route, String(status)).observe };
+        series.set(key, s);
+      }
+      s.inc();
+      s.observe(reply.elapsedTime / 1000);
+      done();
     });
 
     const health = opts.health ?? (() => ({ status: 'healthy' }));
