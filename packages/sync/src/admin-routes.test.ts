@@ -24,7 +24,7 @@ describe('sync admin routes', () => {
     db = openDb(join(tmp.dir, 'app.db'));
     installCapture(db, []);
     const add = db.prepare(
-      `INSERT INTO sync_errors VALUES (?, ?, ?, ?, 400, 'Field \`version\` must be an int64.', 1, ${NOW_MS_SQL}, ${NOW_MS_SQL}, '{"id":"x"}')`,
+      `INSERT INTO sync_errors VALUES (?, ?, ?, ?, 400, 'Field \`version\` must be an int64.', 1, ${NOW_MS_SQL}, ${NOW_MS_SQL}, '{"id":"x"}', NULL, NULL)`,
     );
     add.run('elements', '[1]', 'sequence_elements', '1');
     add.run('elements', '[2]', 'sequence_elements', '2');

@@ -27,11 +27,30 @@ CREATE TABLE IF NOT EXISTS sync_errors (
   tbl TEXT NOT NULL, row_key TEXT NOT NULL, collection TEXT NOT NULL, doc_id TEXT NOT NULL,
   code INTEGER NOT NULL, message TEXT NOT NULL, attempts INTEGER NOT NULL,
   first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL, payload TEXT NOT NULL,
+  seq_min INTEGER, seq_max INTEGER,
   PRIMARY KEY (tbl, row_key)
 );
 CREATE TABLE IF NOT EXISTS _sync_lock (id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, heartbeat_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS _sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
+
+/**
+ * Columns added to sync's tables after their first release, for databases created before: the outbox
+ * seq range of the changes a dead letter stands for (what `waitForIndexed` matches a write against).
+ */
+const ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; type: string }> = [
+  { table: 'sync_errors', column: 'seq_min', type: 'INTEGER' },
+  { table: 'sync_errors', column: 'seq_max', type: 'INTEGER' },
+];
+
+/** Creates sync's tables if missing and adds the columns an older database lacks. Idempotent. */
+export function ensureSyncTables(db: Database.Database): void {
+  db.exec(SYNC_TABLES_DDL);
+  for (const { table, column, type } of ADDED_COLUMNS) {
+    const has = (db.pragma(`table_info(${table})`) as Array<{ name: string }>).some((c) => c.name === column);
+    if (!has) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
+}
 
 /** The names of a table's three capture triggers. */
 export function triggerNames(table: string): { insert: string; update: string; delete: string } {
@@ -95,7 +114,7 @@ export function installCapture(db: Database.Database, derived: readonly DerivedT
   const created: string[] = [];
   const existing = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?").pluck();
   db.transaction(() => {
-    db.exec(SYNC_TABLES_DDL);
+    ensureSyncTables(db);
     for (const d of derived) {
       for (const [name, sql] of triggerSql(d)) {
         if (existing.get(name) === sql) continue;

@@ -3,7 +3,7 @@
  * tables. A service declares its tables and calls `startSync` (docs/sync.md).
  */
 export { startSync, type StartSyncOptions, type Sync } from './start-sync.ts';
-export { outboxWatermark, type IndexWaitResult } from './index-wait.ts';
+export { outboxWatermark, type IndexWaitResult, type RejectedDocument } from './index-wait.ts';
 export { deferCheckpoints, startCheckpointer, type Checkpointer, type CheckpointStats } from './checkpoint.ts';
 export type { FieldOverride, Row, TableDeclaration } from './declaration.ts';
 export { deriveTable, fieldTypeOf, type DerivedTable } from './schema-derive.ts';

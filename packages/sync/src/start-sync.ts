@@ -66,10 +66,12 @@ export interface Sync {
   /** Resolves once every captured change is indexed (or dead-lettered); rejects after the timeout. */
   drain(timeoutMs?: number): Promise<void>;
   /**
-   * Waits until every change up to `watermark` (from `outboxWatermark(db)`, read in the writer's
-   * transaction) is indexed or dead-lettered, for at most `timeoutMs`: opt-in read-your-writes.
+   * Waits until every change up to `watermark` (from `outboxWatermark(db)`, read at the end of the
+   * writer's transaction) is indexed or dead-lettered, for at most `timeoutMs`: opt-in
+   * read-your-writes. With `since` (`outboxWatermark(db)` read at the start of that transaction), a
+   * change of the write the index rejected for good answers `rejected` instead of `ok`.
    */
-  waitForIndexed(watermark: number, timeoutMs: number): Promise<IndexWaitResult>;
+  waitForIndexed(watermark: number, timeoutMs: number, since?: number): Promise<IndexWaitResult>;
   /** Compares every row with its document; with `repair`, re-enqueues the differences. */
   audit(opts?: { repair?: boolean }): Promise<AuditReport[]>;
   /** The background WAL checkpointer, when on. */

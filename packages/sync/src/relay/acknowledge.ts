@@ -23,7 +23,7 @@ export type Acknowledge = (batch: Batch, outcomes: Map<BatchItem, ItemOutcome>) 
 
 /** Prepares the acknowledgement; `stillOwner` is checked inside the transaction, before any write. */
 export function createAcknowledge(db: Database.Database, stillOwner: () => boolean): Acknowledge {
-  const removeOutbox = db.prepare('DELETE FROM _sync_outbox WHERE tbl = ? AND row_key = ? AND seq <= ? RETURNING created_ms').pluck();
+  const removeOutbox = db.prepare('DELETE FROM _sync_outbox WHERE tbl = ? AND row_key = ? AND seq <= ? RETURNING seq, created_ms AS createdMs');
   const clearError = db.prepare('DELETE FROM sync_errors WHERE tbl = ? AND row_key = ?');
   // When every key of a batch went through, its rows are exactly the outbox rows of its tables with
   // seq <= maxSeq (the batch read them in seq order, and SQLite's single writer plus AUTOINCREMENT
@@ -33,11 +33,13 @@ export function createAcknowledge(db: Database.Database, stillOwner: () => boole
     .pluck();
   const anyErrors = db.prepare('SELECT EXISTS (SELECT 1 FROM sync_errors)').pluck();
   const deadLetter = db.prepare(
-    `INSERT INTO sync_errors (tbl, row_key, collection, doc_id, code, message, attempts, first_seen_ms, last_seen_ms, payload)
-     VALUES (@tbl, @rowKey, @collection, @docId, @code, @message, 1, ${NOW_MS_SQL}, ${NOW_MS_SQL}, @payload)
+    `INSERT INTO sync_errors (tbl, row_key, collection, doc_id, code, message, attempts, first_seen_ms, last_seen_ms, payload, seq_min, seq_max)
+     VALUES (@tbl, @rowKey, @collection, @docId, @code, @message, 1, ${NOW_MS_SQL}, ${NOW_MS_SQL}, @payload, @seqMin, @seqMax)
      ON CONFLICT (tbl, row_key) DO UPDATE SET collection = excluded.collection, doc_id = excluded.doc_id,
        code = excluded.code, message = excluded.message, attempts = sync_errors.attempts + 1,
-       last_seen_ms = excluded.last_seen_ms, payload = excluded.payload`,
+       last_seen_ms = excluded.last_seen_ms, payload = excluded.payload,
+       seq_min = min(coalesce(sync_errors.seq_min, excluded.seq_min), coalesce(excluded.seq_min, sync_errors.seq_min)),
+       seq_max = max(coalesce(sync_errors.seq_max, excluded.seq_max), coalesce(excluded.seq_max, sync_errors.seq_max))`,
   );
   const tx = db.transaction((batch: Batch, outcomes: Map<BatchItem, ItemOutcome>): AckResult => {
     const result: AckResult = { fenced: true, rowsAcked: 0, deadLettered: 0, indexedCreatedMs: [] };
@@ -53,12 +55,14 @@ export function createAcknowledge(db: Database.Database, stillOwner: () => boole
     }
     for (const [item, o] of outcomes) {
       if (o.kind === 'retry') continue;
-      const created = removeOutbox.all(item.tbl, item.rowKey, batch.maxSeq) as number[];
-      result.rowsAcked += created.length;
+      const removed = removeOutbox.all(item.tbl, item.rowKey, batch.maxSeq) as Array<{ seq: number; createdMs: number }>;
+      result.rowsAcked += removed.length;
       if (o.kind === 'ok') {
         clearError.run(item.tbl, item.rowKey);
-        result.indexedCreatedMs.push(...created);
+        for (const r of removed) result.indexedCreatedMs.push(r.createdMs);
       } else {
+        // The seq range of the changes this rejection stands for (none when a replay re-sent it).
+        const seqs = removed.map((r) => r.seq);
         deadLetter.run({
           tbl: item.tbl,
           rowKey: item.rowKey,
@@ -67,6 +71,8 @@ export function createAcknowledge(db: Database.Database, stillOwner: () => boole
           code: o.code,
           message: o.message,
           payload: item.line ?? JSON.stringify({ id: item.docId }),
+          seqMin: seqs.length > 0 ? Math.min(...seqs) : null,
+          seqMax: seqs.length > 0 ? Math.max(...seqs) : null,
         });
         result.deadLettered++;
       }

@@ -8,7 +8,7 @@
  * only after that batch went through whole; anything else (a retry, a dead letter, a lost lease, a job,
  * new tables) drops it, and the outbox is read again from the start.
  */
-import { SYNC_TABLES_DDL } from '../capture.ts';
+import { ensureSyncTables } from '../capture.ts';
 import { createLock } from '../lock.ts';
 import { deriveTable, type DerivedTable } from '../schema-derive.ts';
 import { createAcknowledge } from './acknowledge.ts';
@@ -55,7 +55,7 @@ export function createRelay(opts: RelayOptions): Relay {
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
-  db.exec(SYNC_TABLES_DDL);
+  db.transaction(() => ensureSyncTables(db)).immediate();
 
   let tables = opts.tables;
   let reader: BatchReader = createBatchReader(db, tables);

@@ -30,6 +30,15 @@ export interface VersionRow {
   updatedAt: string;
 }
 
+/**
+ * The outbox range of a committed write: its changes got the seqs in (since, watermark]. A
+ * `Prefer: wait-for-index` caller waits for the watermark and checks the range for rejections.
+ */
+export interface Committed {
+  since: number;
+  watermark: number;
+}
+
 /** One element moving from one position to another in a reorder. */
 export interface Move {
   elementId: number;
@@ -39,8 +48,11 @@ export interface Move {
 
 /** The typed face of the database the domain code uses. */
 export interface SequenceStore {
-  /** Runs `fn` in a `BEGIN IMMEDIATE` transaction: the write lock is taken first, so no two allocators read the same max. */
-  immediate<T>(fn: () => T): T;
+  /**
+   * Runs `fn` in a `BEGIN IMMEDIATE` transaction (the write lock is taken first, so no two allocators
+   * read the same max) and answers its result with the outbox range its changes got.
+   */
+  immediate<T extends object>(fn: () => T): T & Committed;
   getElement(type: string, id: number): ElementRow | undefined;
   /** The elements of a type with the given ids (missing ones are left out). */
   getElements(type: string, ids: readonly number[]): ElementRow[];
@@ -57,8 +69,6 @@ export interface SequenceStore {
   listElements(type: string, limit: number, offset: number): { rows: ElementRow[]; total: number };
   listVersions(type: string, id: number, limit: number, offset: number): { rows: VersionRow[]; total: number };
   getVersion(type: string, id: number, version: number): VersionRow | undefined;
-  /** The highest outbox seq now (0 when empty): every change committed so far has a seq <= it. */
-  outboxWatermark(): number;
   /** A trivial read: the database answers. */
   ping(): boolean;
   close(): void;
@@ -128,7 +138,14 @@ function createStore(db: Database.Database): SequenceStore {
   const ping = db.prepare('SELECT 1').pluck();
 
   return {
-    immediate: (fn) => db.transaction(fn).immediate(),
+    immediate: (fn) =>
+      db
+        .transaction(() => {
+          const since = outboxWatermark(db);
+          const result = fn();
+          return { ...result, since, watermark: outboxWatermark(db) };
+        })
+        .immediate(),
     getElement: (type, id) => getElement.get(type, id) as ElementRow | undefined,
     getElements: (type, ids) => getElements.all(type, JSON.stringify(ids)) as ElementRow[],
     findElementsInAnyType: (ids) => findAny.all(JSON.stringify(ids)) as ElementRow[],
@@ -163,7 +180,6 @@ function createStore(db: Database.Database): SequenceStore {
       const r = getVersion.get(type, id, version) as RawVersion | undefined;
       return r && parseVersion(r);
     },
-    outboxWatermark: () => outboxWatermark(db),
     ping: () => ping.get() === 1,
     close: () => db.close(),
   };

@@ -1,20 +1,15 @@
 /**
  * The sequence semantics (docs/sequence.md): allocation, the two reorder forms, versions. Every write
- * runs in one `BEGIN IMMEDIATE` transaction and answers the outbox watermark of its commit, which a
+ * runs in one `BEGIN IMMEDIATE` transaction and answers the outbox range of its commit, which a
  * `Prefer: wait-for-index` caller waits for.
  */
 import { AppError } from '@fountain/kit';
-import type { ElementRow, Move, SequenceStore } from '../db/store.ts';
+import type { Committed, ElementRow, Move, SequenceStore } from '../db/store.ts';
 
 /** The element types of the seeds' ElementTypeEnum. */
 export const ELEMENT_TYPES = ['script', 'section', 'character', 'action', 'spokenWord'] as const;
 /** One element type. */
 export type ElementType = (typeof ELEMENT_TYPES)[number];
-
-/** What a write answers besides its result: the outbox seq its changes are indexed by. */
-export interface Committed {
-  watermark: number;
-}
 
 const now = (): string => new Date().toISOString();
 
@@ -37,7 +32,7 @@ export function allocateSequence(
 ): Committed & { created: boolean; sequenceNumber: number } {
   return store.immediate(() => {
     const existing = store.getElement(req.elementType, req.elementId);
-    if (existing) return { created: false, sequenceNumber: existing.sequenceNumber, watermark: store.outboxWatermark() };
+    if (existing) return { created: false, sequenceNumber: existing.sequenceNumber };
     const sequenceNumber = store.nextSequenceNumber(req.elementType);
     const at = now();
     store.insertElement(req.elementType, req.elementId, sequenceNumber, req.comment, at);
@@ -50,7 +45,7 @@ export function allocateSequence(
       comment: req.comment,
       createdAt: at,
     });
-    return { created: true, sequenceNumber, watermark: store.outboxWatermark() };
+    return { created: true, sequenceNumber };
   });
 }
 
@@ -115,7 +110,7 @@ export function reorderElements(
     const byId = new Map(found.map((e) => [e.elementId, e]));
     const targets = new Map(req.elements.map((e) => [e.elementId, e.newSequence]));
     const moves = move(store, req.elementType, targets, byId);
-    return { moves, watermark: store.outboxWatermark() };
+    return { moves };
   });
 }
 
@@ -157,7 +152,7 @@ export function reorderByOrder(
     const positions = found.map((e) => e.sequenceNumber).sort((a, b) => a - b);
     const targets = new Map(req.newOrder.map((id, i) => [id, positions[i]!]));
     const moves = move(store, type, targets, byId);
-    return { elementType: type, moves, watermark: store.outboxWatermark() };
+    return { elementType: type, moves };
   });
 }
 
@@ -212,6 +207,6 @@ export function createVersion(
       comment: req.comment,
       createdAt: now(),
     });
-    return { versionNumber, watermark: store.outboxWatermark() };
+    return { versionNumber };
   });
 }

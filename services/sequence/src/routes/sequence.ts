@@ -49,7 +49,7 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
         ? `${b.comment} (Automatically generated for ${b.elementType} ${b.elementId}.)`
         : `${b.comment} (${b.elementType} ${b.elementId} already has sequence number ${r.sequenceNumber}; unchanged.)`;
       return replyCommitted(deps, request, reply, {
-        watermark: r.watermark,
+        committed: r,
         status: r.created ? 201 : 200,
         body: { sequenceNumber: r.sequenceNumber, comment },
         what: `${b.elementType} ${b.elementId} (sequence number ${r.sequenceNumber})`,
@@ -76,7 +76,7 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
       const b = request.body;
       const r = reorderElements(deps.store, b);
       return replyCommitted(deps, request, reply, {
-        watermark: r.watermark,
+        committed: r,
         status: 200,
         body: {
           updatedElements: b.elements.map((e) => ({ elementId: e.elementId, newSequence: e.newSequence })),
@@ -107,7 +107,7 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
       const b = request.body;
       const r = reorderByOrder(deps.store, b);
       return replyCommitted(deps, request, reply, {
-        watermark: r.watermark,
+        committed: r,
         status: 200,
         body: {
           reorderedElements: r.moves.map((m) => ({ elementId: m.elementId, oldSequenceNumber: m.from, newSequenceNumber: m.to })),
@@ -135,7 +135,7 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
       const b = request.body;
       const r = createVersion(deps.store, b);
       return replyCommitted(deps, request, reply, {
-        watermark: r.watermark,
+        committed: r,
         status: 201,
         body: { versionNumber: r.versionNumber, comment: `${b.comment} (Created new version for ${b.elementType} ${b.elementId}.)` },
         what: `Version ${r.versionNumber} of ${b.elementType} ${b.elementId}`,

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
+import type { FieldSchema } from '@fountain/search';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHarness, call, type Harness } from '../harness.ts';
+import { buildHarness, call, COLLECTION, type Harness } from '../harness.ts';
 import { expectEnvelope, expectValidation } from './helpers.ts';
 
 let h: Harness;
@@ -168,6 +169,33 @@ describe('Prefer: wait-for-index past the bound', () => {
       expect(ready.json().checks.sync_relay).toBe('sync relay stopped');
     } finally {
       await slow.close();
+    }
+  });
+});
+
+describe('Prefer: wait-for-index when the index rejects the write\'s document', () => {
+  it('answers the seeds\' 502 naming the rejection, the write is committed, and the dead letter is listed', async () => {
+    const h = await buildHarness();
+    try {
+      // Make the index refuse every version document: its `comment` is a string, the field now an int32.
+      const physical = (await h.backend.getAlias(COLLECTION)).collection_name;
+      await h.backend.updateCollection(physical, { fields: [{ name: 'comment', drop: true } as FieldSchema, { name: 'comment', type: 'int32' }] });
+      const res = await call(h, 'POST', '/sequence', { elementType: 'script', elementId: 5, comment: 'not a number' }, { prefer: 'wait-for-index' });
+      expect(res.statusCode, res.body).toBe(502);
+      const body = res.json();
+      expect(Object.keys(body).sort()).toEqual(['details', 'errorCode', 'message', 'retryAttempt']);
+      expect(body.errorCode).toBe('TYPESENSE_SYNC_ERROR');
+      expect(body.message).toContain('rejected');
+      expect(body.message).toContain('script:5:1');
+      expect(body.details).toContain('/sync/dead-letters');
+      expect(body.details).toContain('Do not repeat the write');
+      // Committed all the same, and the rejection is where the answer says.
+      expect((await call(h, 'GET', '/elements/script/5')).statusCode).toBe(200);
+      const dead = await call(h, 'GET', '/sync/dead-letters');
+      expect(dead.statusCode, dead.body).toBe(200);
+      expect(JSON.stringify(dead.json())).toContain('script:5:1');
+    } finally {
+      await h.close();
     }
   });
 });
