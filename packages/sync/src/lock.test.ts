@@ -100,4 +100,20 @@ describe('sync lock', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     mine.release();
   });
+  it('confirm(): a read while the lease is fresh, a renewal past half of it, false once another took it', () => {
+    let lost = 0;
+    const lock = createLock(db, { leaseMs: 10_000, heartbeatMs: 60_000, onLost: () => lost++ });
+    expect(lock.tryAcquire()).toBe(true);
+    const beat = db.prepare('SELECT heartbeat_ms FROM _sync_lock').pluck();
+    const fresh = beat.get() as number;
+    expect(lock.confirm()).toBe(true);
+    expect(beat.get()).toBe(fresh);
+    db.prepare('UPDATE _sync_lock SET heartbeat_ms = ?').run(Date.now() - 6_000);
+    expect(lock.confirm()).toBe(true);
+    expect(beat.get() as number).toBeGreaterThanOrEqual(fresh);
+    db.prepare("UPDATE _sync_lock SET owner = 'someone-else', pid = 1").run();
+    expect(lock.confirm()).toBe(false);
+    expect(lost).toBe(1);
+    lock.release();
+  });
 });

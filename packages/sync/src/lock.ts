@@ -27,6 +27,11 @@ export interface SyncLock {
   heartbeat(): boolean;
   /** Whether the row still names us (reads the table; use it to fence writes). */
   isHeld(): boolean;
+  /**
+   * Fences a send: true when the lease is ours with at least half of it left (renewed first when
+   * less is left), false when another relay took it. A read in the common case.
+   */
+  confirm(): boolean;
   /** Releases the lease if we hold it and stops the heartbeat. */
   release(): void;
 }
@@ -114,6 +119,17 @@ export function createLock(db: Database.Database, opts: LockOptions = {}): SyncL
     },
     isHeld() {
       return (read.get() as LockRow | undefined)?.owner === owner;
+    },
+    confirm() {
+      const row = read.get() as LockRow | undefined;
+      if (row?.owner !== owner) {
+        if (timer !== null) {
+          stopTimer();
+          opts.onLost?.();
+        }
+        return false;
+      }
+      return Date.now() - row.heartbeat_ms <= leaseMs / 2 || lock.heartbeat();
     },
     release() {
       stopTimer();

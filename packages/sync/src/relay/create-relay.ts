@@ -179,6 +179,13 @@ export function createRelay(opts: RelayOptions): Relay {
     metrics?.batchSize.observe(batch.rows);
     const snapshot = tables;
     const targets = new Map(snapshot.map((t) => [t.decl.table, collectionOf(t)]));
+    // The fence before the send (acks are fenced too): a relay that stalled past its lease while a
+    // newer one took over must not send what it read before, or it could overwrite newer documents.
+    if (!lock.confirm()) {
+      holdsLock = false;
+      stats.holdsLock = false;
+      return { retry: false, rows: 0 };
+    }
     const sending = sendBatch(backend, batch.items, (item) => targets.get(item.tbl) ?? [], (s) => metrics?.importDuration.observe(s));
     // Handled here so a failure while the read-ahead runs isn't an unhandled rejection; awaited below.
     sending.catch(() => undefined);
