@@ -297,33 +297,35 @@ describe('relay over the embedded backend', () => {
   });
 
   it('a relay that stalled past its lease while another took over sends nothing it read before (fenced send)', async () => {
-    h = await createHarness({ leaseMs: 60_000 });
-    insert(h, 1, 'a');
-    await h.relay.drain(5000);
+    const hh = await createHarness({ leaseMs: 60_000 });
+    h = hh;
+    insert(hh, 1, 'a');
+    await hh.relay.drain(5000);
     // Between reading a batch and sending it, another relay takes the lease (as if this one had
     // stalled past it): batchSize.observe runs exactly there.
-    const observe = h.metrics.batchSize.observe.bind(h.metrics.batchSize);
+    const histogram = hh.metrics.batchSize;
+    const observe = histogram.observe.bind(histogram) as (value: number) => void;
     let tookOver = false;
-    h.metrics.batchSize.observe = (...args: Parameters<typeof observe>) => {
+    histogram.observe = ((value: number) => {
       if (!tookOver) {
         tookOver = true;
         // pid 1 is alive on this host, so the lease can't be taken back before it expires.
-        h.db.prepare("UPDATE _sync_lock SET owner = 'newer-relay', pid = 1, heartbeat_ms = ?").run(Date.now());
+        hh.db.prepare("UPDATE _sync_lock SET owner = 'newer-relay', pid = 1, heartbeat_ms = ?").run(Date.now());
       }
-      return observe(...args);
-    };
-    const importsBefore = h.faults.calls.importDocuments;
-    insert(h, 2, 'b');
-    h.relay.notify();
-    await eventually(() => tookOver && h.relay.stats().state === 'waiting-for-lock');
-    expect(h.faults.calls.importDocuments).toBe(importsBefore);
-    expect(h.relay.stats().holdsLock).toBe(false);
-    expect(h.db.prepare('SELECT count(*) FROM _sync_outbox').pluck().get()).toBe(1);
-    expect(h.logs.some((l) => l.level === 'error' && /lost the _sync_lock lease/.test(l.msg ?? ''))).toBe(true);
+      observe(value);
+    }) as typeof histogram.observe;
+    const importsBefore = hh.faults.calls.importDocuments;
+    insert(hh, 2, 'b');
+    hh.relay.notify();
+    await eventually(() => tookOver && hh.relay.stats().state === 'waiting-for-lock');
+    expect(hh.faults.calls.importDocuments).toBe(importsBefore);
+    expect(hh.relay.stats().holdsLock).toBe(false);
+    expect(hh.db.prepare('SELECT count(*) FROM _sync_outbox').pluck().get()).toBe(1);
+    expect(hh.logs.some((l) => l.level === 'error' && /lost the _sync_lock lease/.test(l.msg ?? ''))).toBe(true);
     // The newer relay goes away: this one takes the lease again and nothing was lost.
-    h.db.prepare('DELETE FROM _sync_lock').run();
-    await h.relay.drain(5000);
-    expect((await docs(h)).get('2')).toMatchObject({ title: 'b' });
+    hh.db.prepare('DELETE FROM _sync_lock').run();
+    await hh.relay.drain(5000);
+    expect((await docs(hh)).get('2')).toMatchObject({ title: 'b' });
   });
 
   it('exposes every sync metric in the registry', async () => {
