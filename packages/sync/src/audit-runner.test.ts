@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createAuditRunner, type AuditRunnerOptions } from './audit-runner.ts';
-import type { SyncLogger } from './relay/index.ts';
+import { recordingLogger, type Harness } from './relay/harness.test-support.ts';
 
 /** A runner over scripted audit outcomes: a number of differences, or an Error to throw. */
 function harness(outcomes: Array<number | Error>, extra: Partial<AuditRunnerOptions> = {}) {
   const calls: string[] = [];
-  const logs: Array<{ level: string; msg: string | undefined; obj: object }> = [];
-  const log =
-    (level: string) =>
-    (obj: object, msg?: string): void => {
-      logs.push({ level, msg, obj });
-    };
-  const logger: SyncLogger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  const logs: Harness['logs'] = [];
+  const logger = recordingLogger(logs);
   const runner = createAuditRunner({
     auditWithRepair: async () => {
       calls.push('audit');

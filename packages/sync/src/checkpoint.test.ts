@@ -3,14 +3,9 @@ import Database from 'better-sqlite3';
 import { tempDir } from '@fountain/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferCheckpoints, SAFETY_NET_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpoint.ts';
-import type { SyncLogger } from './relay/index.ts';
+import { recordingLogger, type Harness } from './relay/harness.test-support.ts';
 
 const PAGE = 4096;
-
-function recordingLogger(lines: string[]): SyncLogger {
-  const rec = (level: string) => (obj: object, msg?: string) => void lines.push(`${level} ${msg ?? ''} ${JSON.stringify(obj)}`);
-  return { debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error') };
-}
 
 /** A WAL database with a table of ~4 KiB rows, so each row is about one page. */
 function openWriter(path: string): Database.Database {
@@ -64,7 +59,7 @@ describe('background WAL checkpoints', () => {
     const path = `${tmp.dir}/busy.db`;
     const db = openWriter(path);
     deferCheckpoints(db);
-    const logs: string[] = [];
+    const logs: Harness['logs'] = [];
     const cp = startCheckpointer({ database: path, intervalMs: 20, logger: recordingLogger(logs) });
     started.push(cp);
     // 6 rounds of 600 commits (3 frames each, ~10,800 WAL frames in all), letting the worker catch up
@@ -84,7 +79,7 @@ describe('background WAL checkpoints', () => {
     const [last] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number; checkpointed: number }>;
     expect(last!.checkpointed).toBe(last!.log);
     expect(db.prepare('SELECT count(*) FROM blobs').pluck().get()).toBe(3600);
-    expect(logs.filter((l) => !l.startsWith('debug'))).toEqual([]);
+    expect(logs.filter((l) => l.level !== 'debug')).toEqual([]);
     db.close();
   });
 
@@ -95,10 +90,10 @@ describe('background WAL checkpoints', () => {
     await cp.stop();
     await cp.stop();
 
-    const logs: string[] = [];
+    const logs: Harness['logs'] = [];
     const broken = startCheckpointer({ database: `${tmp.dir}/no/such/dir/x.db`, intervalMs: 10, logger: recordingLogger(logs) });
     await expect.poll(() => logs.length, { timeout: 5000 }).toBeGreaterThan(0);
-    expect(logs.join('\n')).toMatch(/checkpointer/);
+    expect(logs.map((l) => l.msg).join('\n')).toMatch(/checkpointer/);
     await broken.stop();
   });
 });

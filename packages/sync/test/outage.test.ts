@@ -6,6 +6,7 @@
 import { typesenseAvailable } from '@fountain/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSync } from '../src/index.ts';
+import { recordingLogger, type Harness } from '../src/relay/harness.test-support.ts';
 import type { TableDeclaration } from '../src/index.ts';
 import { auditDifferences, eventually, openDb, sleep, startStack, tempDir, uniqueName, type Stack } from './fixtures/stack.ts';
 
@@ -28,9 +29,8 @@ describe.runIf(typesenseAvailable())('outage: Typesense killed and restarted und
     const db = openDb(path);
     db.exec(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, title TEXT NOT NULL, n INTEGER NOT NULL)`);
     // Sync's own log lines, shown if the test fails (what the relay and the audits did).
-    const syncLog: string[] = [];
-    const record = (level: string) => (obj: object, msg?: string) => void syncLog.push(`${level} ${msg ?? ''} ${JSON.stringify(obj)}`);
-    const logger = { debug() {}, info: record('info'), warn: record('warn'), error: record('error') };
+    const syncLog: Harness['logs'] = [];
+    const logger = recordingLogger(syncLog);
     const sync = await startSync({ database: path, tables: [decl], gateway: stack.gateway, logger, relay: { backoff: { baseMs: 20, maxMs: 400 } } });
     try {
       const insert = db.prepare(`INSERT INTO ${table} (id, title, n) VALUES (?, ?, 0)`);
@@ -83,7 +83,11 @@ describe.runIf(typesenseAvailable())('outage: Typesense killed and restarted und
         'the post-outage audit to repair what Typesense lost',
         200,
       ).catch((err: unknown) => {
-        throw new Error(`${String(err)}\nsync log (last 30 lines):\n${syncLog.slice(-30).join('\n')}`);
+        throw new Error(`${String(err)}\nsync log (last 30 lines):\n${syncLog
+          .filter((l) => l.level !== 'debug')
+          .slice(-30)
+          .map((l) => `${l.level} ${l.msg ?? ''} ${JSON.stringify(l.obj)}`)
+          .join('\n')}`);
       });
       console.log(`outage test: converged ${repairedIn} ms after the drain (automatic audit with repair)`);
       const reports = await sync.audit();

@@ -12,6 +12,8 @@ import type { ItemOutcome } from './send.ts';
 export interface AckResult {
   /** False when the lock was no longer ours: nothing was written. */
   fenced: boolean;
+  /** Every item of the batch was indexed (nothing to retry, nothing rejected). */
+  whole: boolean;
   rowsAcked: number;
   deadLettered: number;
   /** `created_ms` of every acknowledged outbox row of a sent (not rejected) key, for the lag metric. */
@@ -42,12 +44,13 @@ export function createAcknowledge(db: Database.Database, stillOwner: () => boole
        seq_max = max(coalesce(sync_errors.seq_max, excluded.seq_max), coalesce(excluded.seq_max, sync_errors.seq_max))`,
   );
   const tx = db.transaction((batch: Batch, outcomes: Map<BatchItem, ItemOutcome>): AckResult => {
-    const result: AckResult = { fenced: true, rowsAcked: 0, deadLettered: 0, indexedCreatedMs: [] };
+    const result: AckResult = { fenced: true, whole: false, rowsAcked: 0, deadLettered: 0, indexedCreatedMs: [] };
     // Another relay took the lease while we were sending (we stalled past it): it owns the outbox now.
     if (!stillOwner()) return { ...result, fenced: false };
     if ([...outcomes.values()].every((o) => o.kind === 'ok') && outcomes.size === batch.items.length) {
       const tables = JSON.stringify([...new Set(batch.items.map((i) => i.tbl))]);
       const created = removeRange.all(batch.maxSeq, tables) as number[];
+      result.whole = true;
       result.rowsAcked = created.length;
       result.indexedCreatedMs = created;
       if (anyErrors.get() === 1) for (const item of batch.items) clearError.run(item.tbl, item.rowKey);

@@ -192,8 +192,7 @@ export function createRelay(opts: RelayOptions): Relay {
     const next = batch.rows >= batchLimit ? await readNext(batch.maxSeq) : null;
     const sent = await sending;
     const ack = acknowledge(batch, sent.outcomes);
-    const settled = ack.fenced && ack.deadLettered === 0 && sent.failure === null && [...sent.outcomes.values()].every((o) => o.kind === 'ok');
-    if (settled && next !== null && next.rows > 0) readAhead = next;
+    if (ack.fenced && ack.whole && next !== null && next.rows > 0) readAhead = next;
     if (!ack.fenced) {
       holdsLock = false;
       return { retry: false, rows: batch.rows };
