@@ -9,3 +9,9 @@ export const SEED_DEV_SERVICE_KEY = 'your_secure_typesense_service_api_key';
 
 /** The seeds' API_KEY placeholder: the key callers present to a domain service. */
 export const SEED_DEV_API_KEY = 'YOUR_SUPER_SECRET_KEY';
+
+/**
+ * The development HS256 secret (JWT_SECRET's default), so `npm run token` mints tokens every local
+ * service accepts. Public, so production refuses it.
+ */
+export const DEV_JWT_SECRET = 'fountain-development-jwt-secret-do-not-use-in-production';

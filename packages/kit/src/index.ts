@@ -36,4 +36,19 @@ export { DEFAULT_BODY_LIMIT, createApp } from './create-app.ts';
 export type { App, CreateAppOptions } from './create-app.ts';
 export { bindHost, runServer } from './server.ts';
 export type { RunServerOptions, RunningServer } from './server.ts';
-export { SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from './dev-keys.ts';
+export { DEV_JWT_SECRET, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from './dev-keys.ts';
+export {
+  DEFAULT_CLOCK_TOLERANCE_SEC,
+  DEFAULT_JWT_AUDIENCE,
+  DEFAULT_JWT_ISSUER,
+  DEFAULT_MAX_TOKEN_BYTES,
+  MIN_JWT_SECRET_BYTES,
+  createJwtVerifier,
+  jwtSettingsProblems,
+  mintDevToken,
+} from './jwt.ts';
+export type { JwtVerifier, JwtVerifierSettings, MintDevTokenOptions, Principal } from './jwt.ts';
+export { JwtConfigSchema, jwtConfigVars, jwtSettingsFromConfig } from './jwt-config.ts';
+export type { JwtConfig } from './jwt-config.ts';
+export { bearerToken, hasJwtBearer, jwtAuthPlugin, jwtAuthenticator, requireRole } from './jwt-auth.ts';
+export type { JwtAuthOptions } from './jwt-auth.ts';
