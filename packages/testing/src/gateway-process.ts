@@ -28,7 +28,14 @@ export interface GatewayProcess extends ServiceProcess {
  *   await gw.stopAndClean(); await ts.stop();
  */
 export async function startGateway(
-  opts: { typesense?: TypesenseServer; serviceKey?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
+  opts: {
+    typesense?: TypesenseServer;
+    serviceKey?: string;
+    env?: Record<string, string>;
+    nodeArgs?: string[];
+    /** A fixed port, e.g. to restart a gateway where its clients expect it (default: a free one). */
+    port?: number;
+  } = {},
 ): Promise<GatewayProcess> {
   const serviceKey = opts.serviceKey ?? 'test-gateway-service-key-0123456789';
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
@@ -44,6 +51,7 @@ export async function startGateway(
         ...opts.env,
       },
       ...(opts.nodeArgs && { nodeArgs: opts.nodeArgs }),
+      ...(opts.port !== undefined && { port: opts.port }),
     });
     return Object.assign(proc, {
       serviceKey,

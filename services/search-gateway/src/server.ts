@@ -20,7 +20,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   } else {
     const dataDir = resolve(config.DATA_DIR, 'search');
     mkdirSync(dataDir, { recursive: true });
-    backend = await createEmbeddedBackend({ dataDir });
+    backend = await createEmbeddedBackend({ dataDir, logger: log });
   }
 
   const deps = {

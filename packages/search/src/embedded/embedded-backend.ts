@@ -11,6 +11,7 @@ import type {
 import { CollectionState } from './collection-state.ts';
 import { AppError, conflict, httpCodeOf, invalid, messageOf, notFound } from './errors.ts';
 import { importJsonl } from './import-jsonl.ts';
+import { loadCollection, repairedAnything } from './integrity.ts';
 import { applySchemaUpdate, normalizeSchema } from './schema.ts';
 import { compileFilterBy, runSearch } from './search.ts';
 import type { DocWrite } from './store.ts';
@@ -19,6 +20,12 @@ import type { PlannedWrite } from './write-document.ts';
 import { checkAction, planWrite } from './write-document.ts';
 import { checkFieldValue } from './validate-document.ts';
 
+/** Where the embedded engine reports what its start-up check found (pino's signature). */
+export interface EmbeddedLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
 /** The embedded engine. Create it with `createEmbeddedBackend`. */
 export class EmbeddedBackend implements SearchBackend {
   readonly kind = 'embedded' as const;
@@ -26,13 +33,26 @@ export class EmbeddedBackend implements SearchBackend {
   private readonly aliases = new Map<string, string>();
   private closed = false;
 
-  constructor(private readonly store: SearchStore) {
+  constructor(
+    private readonly store: SearchStore,
+    logger?: EmbeddedLogger,
+  ) {
+    let documents = 0;
     for (const c of store.loadCollections()) {
-      const state = new CollectionState(c.schema, c.createdAt, c.nextSeq);
-      for (const d of store.loadDocuments(c.schema.name)) state.put(d.id, d.seq, d.doc);
+      const { state, report } = loadCollection(store, c);
+      documents += report.documents;
+      if (repairedAnything(report)) {
+        logger?.warn(
+          { ...report, renumbered: report.renumbered.length, renumberedIds: report.renumbered.slice(0, 20).map((r) => r.id) },
+          `embedded search store: collection \`${report.collection}\` repaired at start: ${report.renumbered.length} documents shared a sequence number and were renumbered${report.counter ? `, counter raised from ${report.counter.saved} to ${report.counter.now}` : ''}${report.textIndexRebuilt ? ', text index rebuilt' : ''}; no document lost`,
+        );
+      }
       this.collections.set(c.schema.name, state);
     }
+    // Only now, with any clash from older versions renumbered, can SQLite enforce the invariant.
+    store.enforceUniqueSeqs();
     for (const a of store.loadAliases()) this.aliases.set(a.name, a.collection_name);
+    logger?.info({ collections: this.collections.size, documents, path: store.path }, 'embedded search store: integrity check done');
   }
 
   async health(): Promise<boolean> {
@@ -99,7 +119,10 @@ export class EmbeddedBackend implements SearchBackend {
     return info;
   }
 
-  /** Plans and applies a batch of writes: valid ones in one SQLite transaction, then in memory. */
+  /**
+   * Plans and applies a batch of writes: valid ones in one SQLite transaction, then in memory. The
+   * counter stored with them already counts every number the batch allocated (see withSeq).
+   */
   private applyWrites(state: CollectionState, planned: PlannedWrite[]): void {
     if (planned.length === 0) return;
     const name = state.schema.name;
@@ -108,14 +131,15 @@ export class EmbeddedBackend implements SearchBackend {
     for (const w of planned) state.put(w.id, w.seq, w.doc);
   }
 
-  /** Runs `fn` with a sequence allocator; the counter is only kept if the batch is stored. */
+  /**
+   * Runs `fn` with a sequence allocator that advances the collection's counter as it hands numbers
+   * out, so the transaction inside `fn` stores the advanced counter with the documents; if `fn`
+   * throws (nothing stored), the counter goes back.
+   */
   private withSeq<T>(state: CollectionState, fn: (alloc: () => number) => T): T {
     const start = state.nextSeq;
-    let next = start;
     try {
-      const out = fn(() => next++);
-      state.nextSeq = next;
-      return out;
+      return fn(() => state.nextSeq++);
     } catch (err) {
       state.nextSeq = start;
       throw err;

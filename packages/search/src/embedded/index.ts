@@ -1,14 +1,16 @@
 /** The embedded search backend: a Typesense-compatible engine in-process, kept durably in SQLite. */
 import type { SearchBackend } from '../backend.ts';
-import { EmbeddedBackend } from './embedded-backend.ts';
+import { EmbeddedBackend, type EmbeddedLogger } from './embedded-backend.ts';
 import { SearchStore } from './store.ts';
 
-export { EmbeddedBackend } from './embedded-backend.ts';
+export { EmbeddedBackend, type EmbeddedLogger } from './embedded-backend.ts';
 
 /** Options of the embedded backend. */
 export interface EmbeddedBackendOptions {
   /** Directory of `search.db`; created if missing. */
   dataDir: string;
+  /** Where the start-up integrity check reports (repairs at warn, the summary at info). */
+  logger?: EmbeddedLogger;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface EmbeddedBackendOptions {
 export async function createEmbeddedBackend(opts: EmbeddedBackendOptions): Promise<SearchBackend> {
   const store = new SearchStore(opts.dataDir);
   try {
-    return new EmbeddedBackend(store);
+    return new EmbeddedBackend(store, opts.logger);
   } catch (err) {
     store.close();
     throw err;

@@ -42,7 +42,6 @@ CREATE TABLE IF NOT EXISTS documents (
   doc_json TEXT NOT NULL,
   PRIMARY KEY (collection, id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS documents_by_seq ON documents (collection, seq);
 CREATE TABLE IF NOT EXISTS aliases (
   name TEXT PRIMARY KEY,
   collection_name TEXT NOT NULL
@@ -52,11 +51,14 @@ CREATE TABLE IF NOT EXISTS aliases (
 /** The SQLite side of the embedded backend. All statements are prepared once. */
 export class SearchStore {
   readonly db: Database.Database;
+  /** The database file, `<dataDir>/search.db`. */
+  readonly path: string;
   private readonly stmts;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, 'search.db'));
+    this.path = join(dataDir, 'search.db');
+    this.db = new Database(this.path);
     // WAL lets readers (export, backups) run beside the writer; NORMAL is durable across process
     // crashes in WAL mode and only risks the last commits on power loss, which the outbox replays.
     this.db.pragma('journal_mode = WAL');
@@ -72,7 +74,12 @@ export class SearchStore {
       deleteCollection: this.db.prepare('DELETE FROM collections WHERE name = ?'),
       deleteCollectionDocs: this.db.prepare('DELETE FROM documents WHERE collection = ?'),
       listDocs: this.db.prepare('SELECT id, seq, doc_json FROM documents WHERE collection = ? ORDER BY seq'),
-      putDoc: this.db.prepare('INSERT OR REPLACE INTO documents (collection, id, seq, doc_json) VALUES (?, ?, ?, ?)'),
+      // Not INSERT OR REPLACE: with the unique (collection, seq) index that would silently delete
+      // another document holding the same number; a clash must fail loudly instead.
+      putDoc: this.db.prepare(
+        'INSERT INTO documents (collection, id, seq, doc_json) VALUES (?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET seq = excluded.seq, doc_json = excluded.doc_json',
+      ),
+      setDocSeq: this.db.prepare('UPDATE documents SET seq = ? WHERE collection = ? AND id = ?'),
       deleteDoc: this.db.prepare('DELETE FROM documents WHERE collection = ? AND id = ?'),
       listAliases: this.db.prepare('SELECT name, collection_name FROM aliases ORDER BY name'),
       upsertAlias: this.db.prepare('INSERT OR REPLACE INTO aliases (name, collection_name) VALUES (?, ?)'),
@@ -111,7 +118,32 @@ export class SearchStore {
     })();
   }
 
-  /** Applies a batch of document writes and the new sequence counter in one transaction. */
+  /**
+   * Writes what the start-up check repaired (see integrity.ts), in one transaction: new numbers for
+   * documents that shared one, and the collection's counter.
+   */
+  saveRepair(collection: string, renumbered: Array<{ id: string; seq: number }>, nextSeq: number): void {
+    this.db.transaction(() => {
+      for (const r of renumbered) this.stmts.setDocSeq.run(r.seq, collection, r.id);
+      this.stmts.updateSeq.run(nextSeq, collection);
+    })();
+  }
+
+  /**
+   * From now on a sequence number belongs to one document of a collection, enforced by SQLite. Run
+   * after the start-up check has renumbered the clashes older versions could leave behind.
+   */
+  enforceUniqueSeqs(): void {
+    this.db.exec(`
+      CREATE UNIQUE INDEX IF NOT EXISTS documents_seq_unique ON documents (collection, seq);
+      DROP INDEX IF EXISTS documents_by_seq;
+    `);
+  }
+
+  /**
+   * Applies a batch of document writes and the collection's sequence counter in one transaction.
+   * `nextSeq` must already count every number the batch uses, so a restart never hands one out again.
+   */
   writeBatch(collection: string, writes: DocWrite[], nextSeq: number): void {
     this.db.transaction(() => {
       for (const w of writes) {

@@ -182,6 +182,11 @@ export class TextIndex {
     this.totalPostings += count;
   }
 
+  /** Whether a seq has live postings (always true for a collection without text fields). */
+  isIndexed(seq: number): boolean {
+    return this.fields.length === 0 || (seq >= 0 && seq < this.live.length && this.live[seq] !== 0);
+  }
+
   /** Indexes many documents at once (used at load and after a schema change). */
   addAll(entries: Iterable<Entry>): void {
     for (const e of entries) this.add(e);
