@@ -31,7 +31,7 @@ export {
 } from './auth.ts';
 export type { Action, ApiKey, AuthOptions } from './auth.ts';
 export { NOT_FOUND_ROUTE, observabilityPlugin } from './observability.ts';
-export type { ObservabilityOptions, ReadyChecks } from './observability.ts';
+export type { ObservabilityOptions, ReadyCheck, ReadyChecks } from './observability.ts';
 export { DEFAULT_BODY_LIMIT, createApp } from './create-app.ts';
 export type { App, CreateAppOptions } from './create-app.ts';
 export { bindHost, runServer } from './server.ts';

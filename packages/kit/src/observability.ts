@@ -11,6 +11,9 @@ import { Type } from 'typebox';
 /** The result of a readiness check: each dependency, `true` when it answers or a reason when not. */
 export type ReadyChecks = Record<string, boolean | string>;
 
+/** One readiness check: `true` when the dependency answers, else the reason it does not. */
+export type ReadyCheck = () => boolean | string | Promise<boolean | string>;
+
 /** Options for {@link observabilityPlugin}. */
 export interface ObservabilityOptions {
   /** The `/health` body (default `{"status":"healthy"}`). */
@@ -27,6 +30,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** This app's Prometheus registry; register package metrics here. */
     metricsRegistry: Registry;
+    /**
+     * Adds a dependency to `/ready` (a plugin's own check, e.g. sync's `sync_relay`): `true` when it
+     * answers, else the reason. Checks with the same name as the app's own `ready` ones win over them.
+     */
+    addReadyCheck(name: string, check: ReadyCheck): void;
   }
 }
 
@@ -48,6 +56,10 @@ export const observabilityPlugin = fp(
     if (opts.defaultLabels) registry.setDefaultLabels(opts.defaultLabels);
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
     app.decorate('metricsRegistry', registry);
+    const extraChecks = new Map<string, ReadyCheck>();
+    app.decorate('addReadyCheck', (name: string, check: ReadyCheck) => {
+      extraChecks.set(name, check);
+    });
 
     const labelNames = ['method', 'route', 'status_code'] as const;
     const requests = new Counter({
@@ -100,6 +112,7 @@ export const observabilityPlugin = fp(
         let checks: ReadyChecks;
         try {
           checks = opts.ready ? await opts.ready() : {};
+          for (const [name, check] of extraChecks) checks[name] = await check();
         } catch (err) {
           request.log.warn({ err }, 'readiness check failed');
           checks = { ready: err instanceof Error ? err.message : 'readiness check failed' };

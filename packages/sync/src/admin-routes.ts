@@ -13,6 +13,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError, authorize, ErrorEnvelopeSchema } from '@fountain/kit';
 import { discardDeadLetters, listDeadLetters, replayDeadLetters, selectDeadLetters, type DeadLetterSelector } from './dead-letters.ts';
+import type { AuditReport } from './audit.ts';
 import type { CheckpointStats } from './checkpoint.ts';
 import type { RelayStats } from './relay/types.ts';
 
@@ -22,6 +23,10 @@ export interface SyncAdminTarget {
   relay: { stats(): RelayStats; notify(): void };
   /** The background WAL checkpointer, when sync runs one. */
   checkpointer?: { stats(): CheckpointStats } | null;
+  /** Audits every table (`POST /sync/audit`); without it the route is not mounted. */
+  audit?(opts: { repair?: boolean }): Promise<AuditReport[]>;
+  /** The synced tables, for the audit route's authorization. */
+  tables?(): Array<{ decl: { collection: string } }>;
 }
 
 /** Options of {@link syncAdminRoutes}. */
@@ -85,7 +90,7 @@ function authorizeSelected(req: FastifyRequest, db: Database.Database, action: s
 
 /**
  * Fastify plugin with `GET /sync/dead-letters`, `POST /sync/dead-letters/replay`,
- * `POST /sync/dead-letters/discard` and `GET /sync/status`.
+ * `POST /sync/dead-letters/discard`, `GET /sync/status` and `POST /sync/audit`.
  *
  * @example
  *   await app.register(syncAdminRoutes, { sync: { db, relay } });
@@ -178,6 +183,45 @@ export const syncAdminRoutes: FastifyPluginAsyncTypebox<SyncAdminOptions> = asyn
         deadLetters,
         relay: { ...sync.relay.stats() },
         ...(sync.checkpointer && { checkpoint: { ...sync.checkpointer.stats() } }),
+      };
+    },
+  );
+
+  const { audit } = sync;
+  if (!audit) return;
+  const Finding = Type.Object({ count: Type.Integer(), sample: Type.Array(Type.String()) });
+  app.post(
+    '/sync/audit',
+    {
+      schema: {
+        summary: 'Compare every row with its document (missing, stale, extra); optionally repair',
+        description:
+          'Reads every synced table and the export of its collection. With `repair: true` the differences are handed ' +
+          'to the relay, which re-sends the rows (or deletes the extra documents). Needs `documents:export` on every ' +
+          'synced collection, and `documents:import` too for a repair.',
+        tags,
+        body: Type.Optional(Type.Object({ repair: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
+        response: {
+          200: Type.Object({
+            differences: Type.Integer({ description: 'missing + stale + extra, over every table' }),
+            reports: Type.Array(
+              Type.Object({ table: Type.String(), collection: Type.String(), rows: Type.Integer(), documents: Type.Integer(), missing: Finding, stale: Finding, extra: Finding, durationMs: Type.Number() }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const repair = req.body?.repair === true;
+      for (const t of sync.tables?.() ?? []) {
+        authorize(req, 'documents:export', t.decl.collection);
+        if (repair) authorize(req, 'documents:import', t.decl.collection);
+      }
+      const reports = await audit({ repair });
+      return {
+        differences: reports.reduce((n, r) => n + r.missing.count + r.stale.count + r.extra.count, 0),
+        reports: reports.map(({ table, collection, rows, documents, missing, stale, extra, durationMs }) => ({ table, collection, rows, documents, missing, stale, extra, durationMs })),
       };
     },
   );

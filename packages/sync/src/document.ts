@@ -46,6 +46,14 @@ function convert(v: unknown, type: string): unknown {
     case 'float':
       return typeof v === 'bigint' ? Number(v) : v;
     default:
+      // Arrays and objects are kept in SQLite as JSON text (a JSON column, or any program's json.dumps).
+      if (typeof v === 'string' && (type.endsWith('[]') || type === 'object')) {
+        try {
+          return JSON.parse(v) as unknown;
+        } catch {
+          return v;
+        }
+      }
       return v;
   }
 }

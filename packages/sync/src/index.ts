@@ -18,3 +18,5 @@ export { evolve, createSchemaWatch } from './schema-watch.ts';
 export { runBlueGreen } from './blue-green.ts';
 export { backfill, formatProgress, type BackfillProgress, type BackfillResult } from './backfill.ts';
 export { audit, repair, type AuditReport } from './audit.ts';
+export { syncPlugin, wantsIndexWait, type SyncPluginOptions } from './plugin.ts';
+export { writeTransaction, trackWrites, type TransactionMode, type WriteRange } from './write-context.ts';

@@ -58,7 +58,13 @@ export interface Sync {
   readonly db: Database.Database;
   readonly relay: Relay;
   readonly backend: SearchBackend;
+  /** The metrics, once a registry was given (`registry` here, or `useRegistry`). */
   readonly metrics: SyncMetrics | undefined;
+  /**
+   * Creates sync's metrics in `registry` and records into them from now on: how an app built after
+   * sync started (the service's own registry) gets them without copying (`syncPlugin` calls it).
+   */
+  useRegistry(registry: Registry): SyncMetrics;
   /** The tables as currently derived (they change with the schema). */
   tables(): DerivedTable[];
   /** Wakes the relay at once; optional, commits from any connection are noticed within milliseconds. */
@@ -125,7 +131,7 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
       // The client logs every retried request; the relay already logs each failed batch once.
       logger: { warn: (m) => logger.debug({}, m), error: (m) => logger.error({}, m), debug: (m) => logger.debug({}, m) },
     });
-  const metrics = opts.registry ? createSyncMetrics(opts.registry, { db }) : undefined;
+  let metrics = opts.registry ? createSyncMetrics(opts.registry, { db }) : undefined;
   const declOf = (table: string): TableDeclaration => opts.tables.find((t) => t.table === table)!;
 
   // Rebuild targets survive restarts through _sync_state (blue-green.ts).
@@ -245,7 +251,14 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     db,
     relay,
     backend,
-    metrics,
+    get metrics() {
+      return metrics;
+    },
+    useRegistry(registry) {
+      metrics = createSyncMetrics(registry, { db });
+      relay.setMetrics(metrics);
+      return metrics;
+    },
     tables: () => derived,
     notify: () => relay.notify(),
     drain: (timeoutMs) => relay.drain(timeoutMs),

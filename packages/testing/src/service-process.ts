@@ -15,7 +15,7 @@ export interface ServiceProcess {
   output(): string;
   /** SIGTERM (graceful shutdown), then SIGKILL after the grace period; resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
-  /** SIGKILL at once, as in a crash. */
+  /** SIGKILL at once, as in a crash (the whole process group, when started with `processGroup`). */
   kill(): Promise<void>;
 }
 
@@ -34,15 +34,32 @@ export async function startService(opts: {
   timeoutMs?: number;
   /** Extra Node.js flags, e.g. `--cpu-prof` for profiling. */
   nodeArgs?: string[];
+  /** Run this executable with these arguments instead of `node --import tsx <entry>` (e.g. a package's bin). */
+  command?: { file: string; args: string[] };
+  /** Start it as its own process group, so `kill()` SIGKILLs the whole tree, as a crash of a host would. */
+  processGroup?: boolean;
 }): Promise<ServiceProcess> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const entry = resolve(REPO_ROOT, opts.entry);
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', entry], {
+  const [file, args] = opts.command ? [opts.command.file, opts.command.args] : [process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', entry]];
+  const child: ChildProcess = spawn(file, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...opts.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.processGroup === true,
   });
+  const signal = (sig: NodeJS.Signals): void => {
+    if (opts.processGroup && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, sig);
+        return;
+      } catch {
+        // the group is gone already
+      }
+    }
+    child.kill(sig);
+  };
   let out = '';
   const keep = (chunk: Buffer): void => {
     out = (out + chunk.toString()).slice(-20_000);
@@ -61,7 +78,7 @@ export async function startService(opts: {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       throw new Error(`${opts.entry} did not become healthy on ${url}:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -75,14 +92,14 @@ export async function startService(opts: {
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const timer = setTimeout(() => signal('SIGKILL'), graceMs);
       const code = await exited;
       clearTimeout(timer);
       return code;
     },
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       await exited;
     },
   };

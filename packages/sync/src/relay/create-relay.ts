@@ -38,7 +38,8 @@ interface Job {
 export function createRelay(opts: RelayOptions): Relay {
   const { db, backend } = opts;
   const logger = opts.logger ?? SILENT;
-  const metrics = opts.metrics;
+  // Replaceable: a service's app creates sync's metrics in its own registry after sync started (plugin.ts).
+  let metrics = opts.metrics;
   const maxBatch = opts.maxBatch ?? 1000;
   const maxWaitMs = opts.maxWaitMs ?? 5;
   const pollMs = opts.pollMs ?? 500;
@@ -386,5 +387,8 @@ export function createRelay(opts: RelayOptions): Relay {
       overrides.set(table, [...collections]);
     },
     stats: () => ({ ...stats }),
+    setMetrics(m) {
+      metrics = m;
+    },
   };
 }

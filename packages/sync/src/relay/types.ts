@@ -100,4 +100,6 @@ export interface Relay {
    */
   setTargets(table: string, collections: string[]): void;
   stats(): RelayStats;
+  /** Records into these metrics from now on (the app's registry, made after sync started). */
+  setMetrics(metrics: SyncMetrics): void;
 }
