@@ -34,6 +34,19 @@ export function isSecretName(name: string): boolean {
 }
 
 /**
+ * The values of a parsed config's secret settings (names matching {@link isSecretName}), for the
+ * logger to mask wherever they appear.
+ *
+ * @example
+ *   const log = createLogger({ name: 'sequence', secrets: secretValues(config) });
+ */
+export function secretValues(config: object): string[] {
+  return Object.entries(config)
+    .filter(([name, value]) => isSecretName(name) && typeof value === 'string' && value !== '')
+    .map(([, value]) => value as string);
+}
+
+/**
  * Loads and validates configuration from the environment (plus an optional `.env` file, which never
  * overrides real variables).
  *

@@ -18,8 +18,10 @@ import {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
-import { authenticator, type ApiKey } from './auth.ts';
-import { DEFAULT_CONTENT_TYPES, errorHandlerPlugin, handleError } from './error-handler.ts';
+import { authenticator, isDefaultPublic, type ApiKey } from './auth.ts';
+import { DEFAULT_CONTENT_TYPES, envelopeResponse, errorHandlerPlugin, handleError } from './error-handler.ts';
+import { jsonBodyParser } from './json-body.ts';
+import { documentErrors, methodTable } from './route-table.ts';
 import { createLogger } from './logger.ts';
 import { observabilityPlugin, type ReadyChecks } from './observability.ts';
 import { REQUEST_ID_HEADER, genRequestId } from './request-id.ts';
@@ -69,6 +71,11 @@ function buildValidator(externalSchemas: Parameters<BuildCompilerFromPool>[0]): 
   return (route) => (route.httpPart === 'body' ? strict(route) : coercing(route));
 }
 
+/** Whether a route pattern is public, asked of the service's public-request predicate with a stand-in request. */
+function isPublicPath(url: string, isPublic: (request: FastifyRequest) => boolean): boolean {
+  return isPublic({ method: 'GET', url } as FastifyRequest);
+}
+
 /**
  * Builds a service's Fastify app with the shared plumbing registered.
  *
@@ -93,6 +100,16 @@ export function createApp(opts: CreateAppOptions): App {
       reply.header(REQUEST_ID_HEADER, request.id);
       handleError(error, request, reply);
     },
+    // Requests Node's parser refuses before Fastify sees them (a URL or headers over 16 KB, a
+    // malformed request line) get the envelope too, not Fastify's default body.
+    clientErrorHandler: (err, socket) => {
+      const code = (err as { code?: string }).code;
+      if (code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy(err);
+        return;
+      }
+      socket.end(envelopeResponse(code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'VALIDATION_ERROR', code === 'HPE_HEADER_OVERFLOW' ? 'Request line and headers exceed 16 KB' : 'Malformed HTTP request'));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // The one onRequest hook: the id is echoed first, so it is there even when auth rejects the
@@ -103,6 +120,20 @@ export function createApp(opts: CreateAppOptions): App {
     reply.header(REQUEST_ID_HEADER, request.id);
     authenticate?.(request);
     done();
+  });
+
+  // Fastify's JSON parser, but naming the field of a `__proto__` key, and refusing lone surrogates.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, jsonBodyParser());
+
+  // Every route's OpenAPI entry lists the error envelope for the statuses it can answer, and a
+  // request with a method the path doesn't route is a 405 (see route-table.ts). Installed before
+  // swagger's own onRoute hook, so the document sees the completed schema.
+  const methods = methodTable();
+  const isPublic = opts.isPublic ?? isDefaultPublic;
+  app.addHook('onRoute', (route) => {
+    methods.add(route);
+    documentErrors(route, isPublicPath(route.url, isPublic), opts.keys !== undefined);
   });
 
   // Typesense's JSONL import posts text/plain; NDJSON is its proper name. Both arrive as strings.
@@ -136,7 +167,7 @@ export function createApp(opts: CreateAppOptions): App {
   // Tell Fastify's dependency check (@fastify/swagger-ui needs it) that swagger is installed.
   app.register(fp(async () => {}, { name: '@fastify/swagger', fastify: '5.x' }));
 
-  app.register(errorHandlerPlugin, { acceptedContentTypes: DEFAULT_CONTENT_TYPES });
+  app.register(errorHandlerPlugin, { acceptedContentTypes: DEFAULT_CONTENT_TYPES, allowedMethods: (path) => methods.allowed(path) });
   app.register(observabilityPlugin, { health: opts.health, ready: opts.ready, defaultLabels: { service: opts.name } });
   app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   return app;

@@ -42,7 +42,7 @@ function build(opts: { bodyLimit?: number; lines?: string[] } = {}): App {
     throw new Error('secret internals: db at /var/lib/x.db', { cause: new Error('root cause here') });
   });
   app.get('/teapot', async () => {
-    throw Object.assign(new Error('Method not allowed here'), { statusCode: 405 });
+    throw Object.assign(new Error('I am a teapot'), { statusCode: 418 });
   });
   app.post('/ndjson', async (request) => ({ type: typeof request.body, body: request.body }));
   return app;
@@ -136,7 +136,48 @@ describe('error handler', () => {
   it('maps other 4xx errors by status', async () => {
     const res = await build().inject({ url: '/teapot' });
     expect(res.statusCode).toBe(400);
-    expect(envelope(res.body)).toEqual({ errorCode: 'VALIDATION_ERROR', message: 'Method not allowed here', details: null });
+    expect(envelope(res.body)).toEqual({ errorCode: 'VALIDATION_ERROR', message: 'I am a teapot', details: null });
+  });
+
+  it('answers a method the path is not routed for with 405 and Allow, not 404 (TRACE)', async () => {
+    const app = build();
+    for (const method of ['TRACE', 'PUT', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: '/teapot' });
+      expect(res.statusCode, method).toBe(405);
+      expect(res.headers.allow).toBe('GET, HEAD');
+      expect(envelope(res.body)).toMatchObject({ errorCode: 'METHOD_NOT_ALLOWED', details: { allowed: ['GET', 'HEAD'] } });
+    }
+    expect((await app.inject({ method: 'TRACE', url: '/nowhere' })).statusCode).toBe(404);
+  });
+
+  it('answers a `__proto__` key with a 400 naming it, and a lone surrogate with a 400 naming its field', async () => {
+    const app = build();
+    const proto = await app.inject({ method: 'POST', url: '/ndjson', headers: { 'content-type': 'application/json' }, payload: '{"a":{"__proto__":{"x":1}}}' });
+    expect(proto.statusCode).toBe(400);
+    expect(envelope(proto.body)).toMatchObject({ errorCode: 'VALIDATION_ERROR', details: [{ path: 'body/a/__proto__' }] });
+    expect(envelope(proto.body).message).toContain('body/a/__proto__');
+    const ctor = await app.inject({ method: 'POST', url: '/ndjson', headers: { 'content-type': 'application/json' }, payload: '{"constructor":{"prototype":{}}}' });
+    expect(envelope(ctor.body).message).toContain('body/constructor');
+    const lone = await app.inject({ method: 'POST', url: '/ndjson', headers: { 'content-type': 'application/json' }, payload: '{"list":["ok","\\ud800x"]}' });
+    expect(lone.statusCode).toBe(400);
+    expect(envelope(lone.body).message).toContain('body/list/1');
+    const paired = await app.inject({ method: 'POST', url: '/ndjson', headers: { 'content-type': 'application/json' }, payload: '{"emoji":"\\ud83d\\ude00"}' });
+    expect(paired.statusCode).toBe(200);
+  });
+
+  it('answers a URL or headers over 16 KB with 431 in the envelope, not Fastify\'s default body', async () => {
+    const app = build();
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const { port } = app.server.address() as { port: number };
+      for (const init of [{ url: `/health?q=${'a'.repeat(17_000)}` }, { url: '/health', headers: { 'x-big': 'b'.repeat(17_000) } }]) {
+        const res = await fetch(`http://127.0.0.1:${port}${init.url}`, { headers: init.headers ?? {} });
+        expect(res.status).toBe(431);
+        expect(await res.json()).toEqual({ errorCode: 'HEADERS_TOO_LARGE', message: 'Request line and headers exceed 16 KB', details: null });
+      }
+    } finally {
+      await app.close();
+    }
   });
 
   it('answers 500 without internals for a plain Error, logging it with its cause', async () => {

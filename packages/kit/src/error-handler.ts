@@ -5,7 +5,8 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, codeForStatus, statusOf, type ErrorEnvelope } from './errors.ts';
+import { STATUS_CODES } from 'node:http';
+import { AppError, codeForStatus, statusOf, type ErrorCode, type ErrorEnvelope } from './errors.ts';
 
 /** One schema validation problem, as listed in a VALIDATION_ERROR's `details`. */
 export interface ValidationIssue {
@@ -19,6 +20,8 @@ export interface ValidationIssue {
 export interface ErrorHandlerOptions {
   /** Content types the app parses, named in the error for an unsupported one. */
   acceptedContentTypes?: readonly string[];
+  /** The methods a concrete path is routed for: a request with another one is a 405, not a 404. */
+  allowedMethods?: (path: string) => string[];
 }
 
 /** The content types {@link createApp} registers parsers for. */
@@ -105,7 +108,24 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
 }
 
 /**
- * Fastify plugin (not encapsulated) installing the error handler and the 404 handler.
+ * A whole HTTP/1.1 response carrying the envelope, for answers written straight to a socket (Node's
+ * clientError: headers too large, a malformed request), where there is no request or reply object.
+ */
+export function envelopeResponse(code: ErrorCode, message: string): string {
+  const status = statusOf(code);
+  const body = JSON.stringify({ errorCode: code, message, details: null });
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+    'Content-Type: application/json; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Connection: close\r\n\r\n' +
+    body
+  );
+}
+
+/**
+ * Fastify plugin (not encapsulated) installing the error handler and the 404 handler (a 405 with
+ * `Allow` when the path exists for other methods).
  *
  * @example
  *   await app.register(errorHandlerPlugin, { acceptedContentTypes: ['application/json'] });
@@ -113,13 +133,18 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
 export const errorHandlerPlugin = fp(
   async function errorHandler(app: FastifyInstance, opts: ErrorHandlerOptions) {
     app.setErrorHandler((error, request, reply) => handleError(error, request, reply, opts));
-    app.setNotFoundHandler((request, reply) =>
-      sendEnvelope(reply, 404, {
-        errorCode: 'NOT_FOUND',
-        message: `Route ${request.method} ${request.url.split('?')[0] ?? ''} not found`,
-        details: null,
-      }),
-    );
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      const allowed = opts.allowedMethods?.(path) ?? [];
+      if (allowed.length > 0 && !allowed.includes(request.method)) {
+        return sendEnvelope(reply.header('allow', allowed.join(', ')), 405, {
+          errorCode: 'METHOD_NOT_ALLOWED',
+          message: `Method ${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`,
+          details: { allowed },
+        });
+      }
+      return sendEnvelope(reply, 404, { errorCode: 'NOT_FOUND', message: `Route ${request.method} ${path} not found`, details: null });
+    });
   },
   { name: '@fountain/kit/error-handler', fastify: '5.x' },
 );

@@ -11,9 +11,11 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
   'CONFLICT',
   'PAYLOAD_TOO_LARGE',
   'RATE_LIMITED',
+  'HEADERS_TOO_LARGE',
   'INTERNAL_SERVER_ERROR',
   'TYPESENSE_SYNC_ERROR',
   'SEARCH_BACKEND_UNAVAILABLE',
@@ -33,12 +35,16 @@ export function statusOf(code: ErrorCode): number {
       return 403;
     case 'NOT_FOUND':
       return 404;
+    case 'METHOD_NOT_ALLOWED':
+      return 405;
     case 'CONFLICT':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;
     case 'RATE_LIMITED':
       return 429;
+    case 'HEADERS_TOO_LARGE':
+      return 431;
     case 'INTERNAL_SERVER_ERROR':
       return 500;
     case 'TYPESENSE_SYNC_ERROR':
@@ -96,9 +102,11 @@ export function codeForStatus(status: number): ErrorCode {
   if (status === 401) return 'UNAUTHORIZED';
   if (status === 403) return 'FORBIDDEN';
   if (status === 404) return 'NOT_FOUND';
+  if (status === 405) return 'METHOD_NOT_ALLOWED';
   if (status === 409) return 'CONFLICT';
   if (status === 413) return 'PAYLOAD_TOO_LARGE';
   if (status === 429) return 'RATE_LIMITED';
+  if (status === 431) return 'HEADERS_TOO_LARGE';
   if (status === 502) return 'TYPESENSE_SYNC_ERROR';
   if (status === 503 || status === 504) return 'SEARCH_BACKEND_UNAVAILABLE';
   if (status >= 400 && status < 500) return 'VALIDATION_ERROR';

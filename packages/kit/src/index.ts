@@ -1,14 +1,16 @@
 /** @fountain/kit: the shared plumbing every FountainAI service uses. */
 export { AppError, ERROR_CODES, ErrorEnvelopeSchema, codeForStatus, statusOf } from './errors.ts';
 export type { ErrorCode, ErrorEnvelope } from './errors.ts';
-export { ConfigError, boolVar, isSecretName, loadConfig, portVar, readEnv, settingsOrExit } from './config.ts';
+export { ConfigError, boolVar, isSecretName, loadConfig, portVar, readEnv, secretValues, settingsOrExit } from './config.ts';
 export type { LoadConfigOptions } from './config.ts';
-export { REDACT_PATHS, createLogger, redactUrl } from './logger.ts';
+export { REDACT_PATHS, createLogger, redactUrl, secretMasker, serializeError } from './logger.ts';
+export { isWellFormed, jsonBodyParser, parseJsonText } from './json-body.ts';
 export type { CreateLoggerOptions } from './logger.ts';
 export { REQUEST_ID_HEADER, genRequestId, isValidRequestId, requestIdHeaders } from './request-id.ts';
 export {
   DEFAULT_CONTENT_TYPES,
   INTERNAL_MESSAGE,
+  envelopeResponse,
   errorHandlerPlugin,
   handleError,
   sendEnvelope,

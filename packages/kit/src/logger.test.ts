@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './create-app.ts';
+import { AppError } from './errors.ts';
 import { createLogger, redactUrl } from './logger.ts';
 
 /** A destination that keeps every log line. */
@@ -57,5 +58,40 @@ describe('createLogger', () => {
     expect(out.lines.length).toBeGreaterThan(4);
     expect(out.text()).not.toContain('secret-key-value');
     expect(out.text()).toContain('"keyId":"svc"');
+  });
+
+  it("never writes an HTTP client's config: an axios error's headers carry the admin key", () => {
+    const out = capture();
+    const log = createLogger({ name: 'svc', destination: out.stream });
+    // The shape the official Typesense client throws (an AxiosError), wrapped as our AppError's cause.
+    const axiosLike = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8108'), {
+      code: 'ECONNREFUSED',
+      isAxiosError: true,
+      config: { url: '/collections', headers: { 'X-TYPESENSE-API-KEY': 'adm1n-secret-value' }, params: { q: '*' } },
+      request: { _header: 'GET /x HTTP/1.1\r\nX-TYPESENSE-API-KEY: adm1n-secret-value' },
+      response: { config: { headers: { 'X-TYPESENSE-API-KEY': 'adm1n-secret-value' } } },
+    });
+    const err = new AppError('SEARCH_BACKEND_UNAVAILABLE', 'Typesense unreachable', { cause: axiosLike });
+    log.error({ err }, 'request failed');
+    log.error({ error: axiosLike }, 'as error');
+    log.warn({ failure: axiosLike }, 'under another name');
+    const text = out.text();
+    expect(text).not.toContain('adm1n-secret-value');
+    const line = JSON.parse(out.lines[0] ?? '{}') as { err: { errorCode?: string; code?: string; cause?: { code?: string; message?: string } } };
+    expect(line.err.code).toBe('SEARCH_BACKEND_UNAVAILABLE');
+    expect(line.err.cause).toMatchObject({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:8108' });
+  });
+
+  it('masks every configured secret in any line, whatever a library put in the message', () => {
+    const out = capture();
+    const log = createLogger({ name: 'svc', destination: out.stream, secrets: ['configured-key-1234', 'quo"te\\key-99', undefined, 'short'] });
+    log.warn('Request #1 failed: GET http://gw/x?x-typesense-api-key=configured-key-1234');
+    log.warn({ detail: 'key quo"te\\key-99 here' }, 'escaped form');
+    log.info('a short word stays');
+    const text = out.text();
+    expect(text).not.toContain('configured-key-1234');
+    expect(text).not.toContain('key-99');
+    expect(text).toContain('[redacted]');
+    expect(text).toContain('short word');
   });
 });

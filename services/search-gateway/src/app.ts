@@ -1,4 +1,4 @@
-import { createApp, type ApiKey } from '@fountain/kit';
+import { createApp, jsonBodyParser, type ApiKey } from '@fountain/kit';
 import type { GatewayDeps } from './deps.ts';
 import { seedRoutes } from './routes/seed.ts';
 import { collectionRoutes } from './routes/collections.ts';
@@ -45,15 +45,8 @@ export async function buildApp(deps: GatewayDeps, opts: GatewayAppOptions) {
   // The official client sends `Content-Type: application/json` with an empty body on every DELETE, and
   // Typesense accepts that; Fastify's JSON parser refuses it with a 400. An empty JSON body is read as
   // no body (routes that need one still answer 400 from their schema); anything else parses as before.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (body === '') {
-      done(null, undefined);
-      return;
-    }
-    parseJson(req, body as string, done);
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser({ allowEmpty: true }));
   await app.register(seedRoutes, { deps });
   await app.register(collectionRoutes, { deps });
   await app.register(documentRoutes, { deps });

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { bindHost, createLogger, runServer, settingsOrExit } from '@fountain/kit';
+import { bindHost, createLogger, runServer, secretValues, settingsOrExit } from '@fountain/kit';
 import { createEmbeddedBackend, createTypesenseBackend, type SearchBackend } from '@fountain/search';
 import { buildApp } from './app.ts';
 import { SEED_DEV_SERVICE_KEY } from './config.ts';
@@ -12,7 +12,8 @@ import { ensureDefaultCollection } from './domain/ensure-collection.ts';
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const settings = settingsOrExit(() => readSettings(env));
   const { config, nodes, keys } = settings;
-  const log = createLogger({ name: 'search-gateway', level: config.LOG_LEVEL });
+  // Every configured secret is masked in every line (the admin key, and each service key's value).
+  const log = createLogger({ name: 'search-gateway', level: config.LOG_LEVEL, secrets: [...secretValues(config), ...keys.map((k) => k.value)] });
 
   let backend: SearchBackend;
   if (nodes) {

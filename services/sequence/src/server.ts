@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { bindHost, createLogger, runServer, settingsOrExit } from '@fountain/kit';
+import { bindHost, createLogger, runServer, secretValues, settingsOrExit } from '@fountain/kit';
 import { startSync } from '@fountain/sync';
 import { Registry } from 'prom-client';
 import { buildApp } from './app.ts';
@@ -12,7 +12,8 @@ import { searchDeclaration } from './domain/search-documents.ts';
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const settings = settingsOrExit(() => readSettings(env));
   const { config, databasePath } = settings;
-  const log = createLogger({ name: 'sequence', level: config.LOG_LEVEL });
+  // API_KEY and TYPESENSE_SERVICE_API_KEY are masked in every line, whatever writes them.
+  const log = createLogger({ name: 'sequence', level: config.LOG_LEVEL, secrets: secretValues(config) });
 
   const dbFile = resolve(databasePath);
   mkdirSync(dirname(dbFile), { recursive: true });

@@ -395,9 +395,14 @@ describe('body limits', () => {
 });
 
 describe('paths', () => {
-  it('unknown routes and methods are 404 envelopes', async () => {
+  it('an unknown route is a 404 envelope; a known path with another method (TRACE, PUT) is a 405 with Allow', async () => {
     expectEnvelope(await inject({ url: '/collections/story_a/nope' }), 'NOT_FOUND');
-    expectEnvelope(await inject({ method: 'PUT', url: '/collections/story_a' }), 'NOT_FOUND');
+    for (const method of ['PUT', 'TRACE'] as const) {
+      const res = await inject({ method, url: '/collections/story_a' });
+      expectEnvelope(res, 'METHOD_NOT_ALLOWED');
+      expect(res.headers.allow).toBe('GET, HEAD, PATCH, DELETE');
+    }
+    expectEnvelope(await inject({ method: 'TRACE', url: '/health' }), 'METHOD_NOT_ALLOWED');
   });
 
   it('a malformed path is a 4xx envelope, never a 500', async () => {

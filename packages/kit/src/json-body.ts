@@ -1,0 +1,114 @@
+/**
+ * The JSON body parser of every service. Fastify's own refuses `__proto__` and
+ * `constructor.prototype` keys too, but answers "not valid JSON", which names no field; and it lets
+ * lone UTF-16 surrogates (`"\ud800"`) through, which no UTF-8 store (SQLite, Typesense) can hold: they
+ * were written as invalid UTF-8. This parser refuses both with a 400 naming the field.
+ */
+import type { FastifyRequest } from 'fastify';
+import { AppError } from './errors.ts';
+
+/** A lone surrogate: in a `u` regex, a paired surrogate is one astral code point and never matches. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** Whether a string is well-formed UTF-16 (no lone surrogate), so it can be stored as UTF-8. */
+export function isWellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+/** The key names that can reach an object's prototype when a parsed body is merged into another. */
+function forbiddenKey(key: string, value: unknown): boolean {
+  if (key === '__proto__') return true;
+  return key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype');
+}
+
+function pathOf(parts: readonly (string | number)[]): string {
+  return ['body', ...parts].join('/');
+}
+
+/** Finds the first forbidden key or lone surrogate in a parsed value; answers the error to throw. */
+function firstProblem(value: unknown, parts: (string | number)[]): AppError | null {
+  if (typeof value === 'string') {
+    if (isWellFormed(value)) return null;
+    const path = pathOf(parts);
+    return new AppError('VALIDATION_ERROR', `${path} is not valid Unicode (it holds a lone UTF-16 surrogate)`, {
+      details: [{ path, message: 'is not valid Unicode (lone surrogate)' }],
+    });
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      parts.push(i);
+      const p = firstProblem(value[i], parts);
+      parts.pop();
+      if (p) return p;
+    }
+    return null;
+  }
+  for (const key of Object.keys(value)) {
+    const child = (value as Record<string, unknown>)[key];
+    parts.push(key);
+    try {
+      if (forbiddenKey(key, child) || !isWellFormed(key)) {
+        const path = pathOf(parts);
+        const why = isWellFormed(key) ? 'is a forbidden key (it could change an object prototype)' : 'is a key that is not valid Unicode';
+        return new AppError('VALIDATION_ERROR', `${path} ${why}`, { details: [{ path, message: why }] });
+      }
+      const p = firstProblem(child, parts);
+      if (p) return p;
+    } finally {
+      parts.pop();
+    }
+  }
+  return null;
+}
+
+/** Raw-text hints that a parsed body needs the walk: a `\u` escape, or a key that may be forbidden. */
+const NEEDS_WALK = /\\u|__proto__|constructor/;
+
+/**
+ * Parses a JSON request body, throwing a VALIDATION_ERROR AppError naming the field for a forbidden
+ * key (`__proto__`, `constructor.prototype`) or a string holding a lone surrogate, and Fastify's
+ * FST_ERR_CTP_INVALID_JSON_BODY-shaped error for text that is not JSON. Bodies without a `\u` escape
+ * or a suspicious key are parsed once, with no walk: well-formed UTF-8 text can't decode to a lone
+ * surrogate.
+ *
+ * @example
+ *   parseJsonText('{"a":"\\ud800"}'); // throws: body/a is not valid Unicode
+ */
+export function parseJsonText(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw Object.assign(new Error('Request body is not valid JSON'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 });
+  }
+  if (NEEDS_WALK.test(text)) {
+    const problem = firstProblem(value, []);
+    if (problem) throw problem;
+  }
+  return value;
+}
+
+/**
+ * A Fastify content-type parser (`parseAs: 'string'`) for application/json built on
+ * {@link parseJsonText}. An empty body is refused, as Fastify does, unless `allowEmpty` (then it
+ * parses as no body).
+ *
+ * @example
+ *   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser());
+ */
+export function jsonBodyParser(opts: { allowEmpty?: boolean } = {}) {
+  return (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') {
+      if (opts.allowEmpty) done(null, undefined);
+      else done(Object.assign(new Error("Request body cannot be empty when content-type is 'application/json'"), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY', statusCode: 400 }));
+      return;
+    }
+    try {
+      done(null, parseJsonText(text));
+    } catch (err) {
+      done(err as Error);
+    }
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * What the kit knows about a service's routes, beyond Fastify's router:
+ * - which methods a concrete path answers to, so a request with another method (TRACE on `/health`)
+ *   is a 405 with `Allow`, not a 404 (Fastify's router only says "no route");
+ * - the error answers every route can give, added to each route's OpenAPI `responses`, so the
+ *   document lists what the service really answers (the envelope on 400, 401, 403, 404, ...), and
+ *   the public ops routes say they need no key (`security: []`).
+ */
+import FindMyWay from 'find-my-way';
+import type { RouteOptions } from 'fastify';
+import { ErrorEnvelopeSchema, statusOf, type ErrorCode } from './errors.ts';
+
+/** The methods Fastify routes. */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** Tracks the registered routes and answers which methods a concrete path allows. */
+export interface MethodTable {
+  /** Records a route (called from an onRoute hook). */
+  add(route: Pick<RouteOptions, 'method' | 'url'>): void;
+  /** The methods `path` (no query string) is routed for; empty when the path has no route at all. */
+  allowed(path: string): string[];
+}
+
+/** Creates an empty {@link MethodTable}. */
+export function methodTable(): MethodTable {
+  const router = FindMyWay({ ignoreTrailingSlash: false });
+  return {
+    add(route) {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      for (const method of methods) {
+        try {
+          router.on(method as (typeof METHODS)[number], route.url, () => undefined);
+        } catch {
+          // Already known (the same route registered on two prefixes, or a HEAD twin): nothing to add.
+        }
+      }
+    },
+    allowed(path) {
+      return METHODS.filter((m) => router.find(m, path) !== null);
+    },
+  };
+}
+
+/** Codes a public route (health, ready, metrics) can answer besides its own statuses. */
+const PUBLIC_ERRORS: readonly ErrorCode[] = ['VALIDATION_ERROR', 'NOT_FOUND'];
+/** Codes any keyed route can answer: bad input, auth, missing things, conflicts, limits, an engine down. */
+const ROUTE_ERRORS: readonly ErrorCode[] = [
+  'VALIDATION_ERROR',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'TYPESENSE_SYNC_ERROR',
+  'SEARCH_BACKEND_UNAVAILABLE',
+];
+
+/**
+ * Adds the envelope to a route's documented responses for every error status it can answer (without
+ * replacing a status the route documents itself), and `security: []` on public routes.
+ */
+export function documentErrors(route: RouteOptions, isPublic: boolean, keyed: boolean): void {
+  const schema = route.schema as (Record<string, unknown> & { response?: Record<string, unknown>; hide?: boolean }) | undefined;
+  if (schema === undefined || schema.hide === true) return;
+  const response = (schema.response ??= {});
+  const codes = isPublic ? PUBLIC_ERRORS : ROUTE_ERRORS.filter((c) => keyed || (c !== 'UNAUTHORIZED' && c !== 'FORBIDDEN'));
+  for (const code of codes) {
+    const status = String(statusOf(code));
+    if (response[status] === undefined) response[status] = ErrorEnvelopeSchema;
+  }
+  if (isPublic) schema.security = [];
+}
