@@ -73,7 +73,11 @@ function buildValidator(externalSchemas: Parameters<BuildCompilerFromPool>[0]): 
 
 /** Whether a route pattern is public, asked of the service's public-request predicate with a stand-in request. */
 function isPublicPath(url: string, isPublic: (request: FastifyRequest) => boolean): boolean {
-  return isPublic({ method: 'GET', url } as FastifyRequest);
+  try {
+    return isPublic({ method: 'GET', url, headers: {}, query: {} } as unknown as FastifyRequest);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -103,12 +107,15 @@ export function createApp(opts: CreateAppOptions): App {
     // Requests Node's parser refuses before Fastify sees them (a URL or headers over 16 KB, a
     // malformed request line) get the envelope too, not Fastify's default body.
     clientErrorHandler: (err, socket) => {
+      // As Fastify's own handler: nothing to say on a reset or destroyed socket; a client that went
+      // quiet mid-request (timeout) is just dropped.
       const code = (err as { code?: string }).code;
-      if (code === 'ECONNRESET' || !socket.writable) {
-        socket.destroy(err);
-        return;
+      if (code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable && code !== 'ERR_HTTP_REQUEST_TIMEOUT') {
+        const tooLarge = code === 'HPE_HEADER_OVERFLOW';
+        socket.write(envelopeResponse(tooLarge ? 'HEADERS_TOO_LARGE' : 'VALIDATION_ERROR', tooLarge ? 'Request line and headers exceed 16 KB' : 'Malformed HTTP request'));
       }
-      socket.end(envelopeResponse(code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'VALIDATION_ERROR', code === 'HPE_HEADER_OVERFLOW' ? 'Request line and headers exceed 16 KB' : 'Malformed HTTP request'));
+      socket.destroy(err);
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
