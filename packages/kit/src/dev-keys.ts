@@ -15,3 +15,9 @@ export const SEED_DEV_API_KEY = 'YOUR_SUPER_SECRET_KEY';
  * service accepts. Public, so production refuses it.
  */
 export const DEV_JWT_SECRET = 'fountain-development-jwt-secret-do-not-use-in-production';
+
+/**
+ * The Key Management Service's development master key (KMS_MASTER_KEY's default; 32 bytes, hex), so
+ * `npm start` needs no setup. Public, so the KMS refuses it in production.
+ */
+export const DEV_KMS_MASTER_KEY = '00112233445566778899aabbccddeeff0f1e2d3c4b5a69788796a5b4c3d2e1f0';

@@ -38,7 +38,7 @@ export { DEFAULT_BODY_LIMIT, createApp } from './create-app.ts';
 export type { App, CreateAppOptions } from './create-app.ts';
 export { bindHost, runServer } from './server.ts';
 export type { RunServerOptions, RunningServer } from './server.ts';
-export { DEV_JWT_SECRET, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from './dev-keys.ts';
+export { DEV_JWT_SECRET, DEV_KMS_MASTER_KEY, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from './dev-keys.ts';
 export {
   DEFAULT_CLOCK_TOLERANCE_SEC,
   DEFAULT_JWT_AUDIENCE,
@@ -54,3 +54,5 @@ export { JwtConfigSchema, jwtConfigVars, jwtSettingsFromConfig } from './jwt-con
 export type { JwtConfig } from './jwt-config.ts';
 export { bearerToken, hasJwtBearer, jwtAuthPlugin, jwtAuthenticator, requireRole } from './jwt-auth.ts';
 export type { JwtAuthOptions } from './jwt-auth.ts';
+export { migrate, parseDatabaseUrl } from './sqlite.ts';
+export type { MigratableDatabase } from './sqlite.ts';

@@ -1,4 +1,4 @@
-import { ConfigError, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, loadConfig, readEnv } from '@fountain/kit';
+import { ConfigError, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, loadConfig, parseDatabaseUrl, readEnv } from '@fountain/kit';
 import { Type, type Static } from 'typebox';
 
 /**
@@ -46,22 +46,8 @@ export interface SequenceSettings {
   databasePath: string;
 }
 
-/**
- * Reads an SQLAlchemy-style SQLite URL: `sqlite:///rel/path` (three slashes: relative to the working
- * directory), `sqlite:////abs/path` (four: absolute), `sqlite://` or `sqlite:///:memory:` (memory).
- * A bare path is accepted too. Answers the path, or a problem.
- */
-export function parseDatabaseUrl(url: string): { path: string } | { problem: string } {
-  if (!url.includes('://')) return { path: url };
-  const m = /^sqlite:\/\/(.*)$/.exec(url);
-  if (!m) return { problem: `DATABASE_URL: only sqlite URLs are supported (sqlite:///./data/sequence.db), got a '${url.split(':')[0]}' URL` };
-  const rest = m[1] ?? '';
-  if (rest === '' || rest === '/:memory:') return { path: ':memory:' };
-  if (!rest.startsWith('/')) return { problem: 'DATABASE_URL: a sqlite URL needs three slashes before a path (sqlite:///./data/sequence.db)' };
-  const path = rest.slice(1).split('?')[0] ?? '';
-  if (path === '') return { problem: 'DATABASE_URL: no file path after sqlite:///' };
-  return { path };
-}
+/** The seeds' SQLAlchemy-style DATABASE_URL reader, kept in the kit (every service has one). */
+export { parseDatabaseUrl } from '@fountain/kit';
 
 /** Reads and checks the environment, throwing one ConfigError that lists every problem. */
 export function readSettings(realEnv: Record<string, string | undefined>, envFile?: string | false): SequenceSettings {
