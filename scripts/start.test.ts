@@ -1,40 +1,72 @@
 /**
  * End to end through the README's own entry (`npm start` runs scripts/start.ts): the whole system
  * starts, the seeds' flows work over HTTP, the elements are found in search, and SIGINT (Ctrl-C)
- * stops everything cleanly. Once on the embedded backend, once on a real Typesense.
+ * stops everything cleanly. Once on the embedded backend, once on a real Typesense. Then the faults
+ * of the launcher itself: SIGKILLed, it leaves no service behind; a port already taken stops it before
+ * it starts anything, naming the process that holds the port.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from '@fountain/kit';
-import { freePort, REPO_ROOT, startTypesense, typesenseAvailable, type TypesenseServer } from '@fountain/testing';
+import { descendants, freePort, isAlive, REPO_ROOT, startTypesense, typesenseAvailable, type TypesenseServer } from '@fountain/testing';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function runSystem(extraEnv: Record<string, string>): Promise<void> {
+/** scripts/start.ts as `npm start` runs it, on fresh ports and a fresh data dir. */
+interface Launched {
+  child: ChildProcess;
+  gatewayPort: number;
+  sequencePort: number;
+  dataDir: string;
+  exited: Promise<number | null>;
+  output(): string;
+  /** Resolves once the banner is printed; throws with the output if the launcher exits first. */
+  running(): Promise<void>;
+}
+
+async function launch(extraEnv: Record<string, string> = {}, ports?: { gateway: number; sequence: number }): Promise<Launched> {
   const dataDir = mkdtempSync(join(tmpdir(), 'start-e2e-'));
   dirs.push(dataDir);
-  const [gatewayPort, sequencePort] = [await freePort(), await freePort()];
+  const gatewayPort = ports?.gateway ?? (await freePort());
+  const sequencePort = ports?.sequence ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/start.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...extraEnv, DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), SEQUENCE_PORT: String(sequencePort), LOG_LEVEL: 'warn' },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv, DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), SEQUENCE_PORT: String(sequencePort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return {
+    child,
+    gatewayPort,
+    sequencePort,
+    dataDir,
+    exited,
+    output: () => out,
+    async running() {
+      const deadline = Date.now() + 60_000;
+      while (!out.includes('FountainAI is running')) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the system did not start:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}
+
+async function runSystem(extraEnv: Record<string, string>): Promise<void> {
+  const { child, gatewayPort, sequencePort, exited, output, running } = await launch(extraEnv);
   try {
-    const deadline = Date.now() + 60_000;
-    while (!out.includes('FountainAI is running')) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the system did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await running();
+    const out = output();
     expect(out).toContain(`http://localhost:${gatewayPort}`);
     expect(out).toContain(`http://localhost:${sequencePort}`);
     expect(out).toContain(extraEnv.TYPESENSE_HOST ? 'typesense (' : 'embedded (');
@@ -99,8 +131,56 @@ async function runSystem(extraEnv: Record<string, string>): Promise<void> {
     child.kill('SIGINT');
   }
   expect(await exited).toBe(0);
-  expect(out).toContain('shutting down');
+  expect(output()).toContain('shutting down');
 }
+
+/** Whether a TCP port can be bound on 127.0.0.1 (the services' development address). */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+describe('npm start when things go wrong', () => {
+  it('a SIGKILLed launcher leaves no service running (the whole process tree)', async () => {
+    const sys = await launch();
+    await sys.running();
+    const tree = descendants(sys.child.pid!);
+    // Both services (and anything they started) are in the tree.
+    expect(tree.length).toBeGreaterThanOrEqual(2);
+    sys.child.kill('SIGKILL');
+    await sys.exited;
+    const deadline = Date.now() + 20_000;
+    while (tree.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const survivors = tree.filter(isAlive);
+    for (const pid of survivors) process.kill(pid, 'SIGKILL'); // never leave them behind, even when failing
+    expect(survivors, 'services still running after their launcher was SIGKILLed').toEqual([]);
+    expect(await canBind(sys.gatewayPort)).toBe(true);
+    expect(await canBind(sys.sequencePort)).toBe(true);
+  }, 120_000);
+
+  it('a taken port stops it before it starts anything, naming the port and the process holding it', async () => {
+    const holder = createServer();
+    const taken = await freePort();
+    await new Promise<void>((r) => holder.listen(taken, '127.0.0.1', r));
+    try {
+      const sequencePort = await freePort();
+      const sys = await launch({}, { gateway: taken, sequence: sequencePort });
+      expect(await sys.exited).toBe(1);
+      const out = sys.output();
+      expect(out).toContain(`port ${taken} (gateway, GATEWAY_PORT) is already in use by pid ${process.pid} (`);
+      // The holder's command line, as /proc has it (this test runner's worker).
+      expect(out).toContain(process.execPath);
+      expect(out).toContain('nothing was started');
+      expect(out).not.toContain('Search Gateway ready');
+      expect(await canBind(sequencePort)).toBe(true);
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
+  }, 60_000);
+});
 
 describe('npm start (scripts/start.ts)', () => {
   it('runs the whole system on the embedded backend', async () => {

@@ -6,6 +6,10 @@
  *
  * Each service also runs alone, for production: `npx tsx services/<name>/src/server.ts`.
  *
+ * Before starting anything it checks that both ports are free, and names the process holding one
+ * that is not. The services exit by themselves when this launcher is gone, however it ends (kit's
+ * runServer watches the IPC channel set up here), so a SIGKILLed launcher leaves no orphans.
+ *
  * Environment (besides what each service reads itself): GATEWAY_PORT (8001), SEQUENCE_PORT (8000),
  * DATA_DIR (./data). Keys: TYPESENSE_SERVICE_API_KEY and API_KEY from the environment, else the
  * seeds' development keys, so the seeds' curl examples work as written.
@@ -14,7 +18,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from '@fountain/kit';
+import { LAUNCHER_PID_VAR, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, bindHost } from '@fountain/kit';
+import { describeHolders, portFree, portHolders } from './port-holder.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 const env = process.env;
@@ -24,11 +29,12 @@ const sequencePort = Number(env.SEQUENCE_PORT ?? 8000);
 const serviceKey = env.TYPESENSE_SERVICE_API_KEY ?? SEED_DEV_SERVICE_KEY;
 const apiKey = env.API_KEY ?? SEED_DEV_API_KEY;
 const typesense = env.TYPESENSE_NODES ?? (env.TYPESENSE_HOST ? `${env.TYPESENSE_PROTOCOL ?? 'http'}://${env.TYPESENSE_HOST}:${env.TYPESENSE_PORT ?? 8108}` : null);
-mkdirSync(dataDir, { recursive: true });
 const dbPath = join(dataDir, 'sequence.db');
 
 interface Service {
   name: string;
+  /** The variable that sets its port, for the message when the port is taken. */
+  portVar: string;
   entry: string;
   port: number;
   env: Record<string, string>;
@@ -38,12 +44,14 @@ interface Service {
 const services: Service[] = [
   {
     name: 'gateway',
+    portVar: 'GATEWAY_PORT',
     entry: 'services/search-gateway/src/server.ts',
     port: gatewayPort,
     env: { PORT: String(gatewayPort), DATA_DIR: dataDir, TYPESENSE_SERVICE_API_KEY: serviceKey },
   },
   {
     name: 'sequence',
+    portVar: 'SEQUENCE_PORT',
     entry: 'services/sequence/src/server.ts',
     port: sequencePort,
     env: {
@@ -65,8 +73,10 @@ let stopping = false;
 async function start(s: Service): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, s.entry)], {
     cwd: process.cwd(),
-    env: { ...env, ...s.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...env, ...s.env, [LAUNCHER_PID_VAR]: String(process.pid) },
+    // The IPC channel is how the service learns that this launcher is gone: it closes however the
+    // launcher ends, SIGKILL included (see runServer in the kit).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // Its own process group: a terminal's Ctrl-C reaches only this launcher, which then sends each
     // service exactly one SIGTERM (a second signal during a graceful close means "exit now").
     detached: true,
@@ -120,7 +130,34 @@ process.on('exit', () => {
   for (const s of services) if (s.child && s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
 });
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+/** Refuses to start when a port is taken, naming the process that holds it; starts nothing. */
+async function checkPorts(): Promise<void> {
+  const host = bindHost({ HOST: env.HOST, NODE_ENV: env.NODE_ENV ?? 'development' });
+  const problems: string[] = [];
+  for (const s of services) {
+    const probe = await portFree(s.port, host);
+    if (probe.free) continue;
+    if (probe.code !== 'EADDRINUSE') {
+      problems.push(`port ${s.port} (${s.name}, ${s.portVar}) on ${host} cannot be used: ${probe.code}`);
+      continue;
+    }
+    const holders = portHolders(s.port);
+    const leftover = holders?.some((h) => /services\/(search-gateway|sequence)\//.test(h.command))
+      ? ' It looks like a FountainAI service left over from an earlier run.'
+      : '';
+    const stop = holders && holders.length > 0 ? `Stop it (kill ${holders.map((h) => h.pid).join(' ')}) or set` : 'Free it or set';
+    problems.push(
+      `port ${s.port} (${s.name}, ${s.portVar}) is already in use ${describeHolders(s.port, holders)}.${leftover} ${stop} ${s.portVar} to a free port.`,
+    );
+  }
+  if (problems.length === 0) return;
+  for (const p of problems) console.error(`[start] ${p}`);
+  console.error('[start] nothing was started');
+  process.exit(1);
+}
+
+// A closed terminal sends SIGHUP: stop the services as for Ctrl-C.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (!stopping) {
       console.log(`\n[start] ${signal}: shutting down`);
@@ -129,6 +166,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+await checkPorts();
+mkdirSync(dataDir, { recursive: true });
 try {
   for (const s of services) await start(s);
 } catch (err) {

@@ -36,7 +36,7 @@ export { NOT_FOUND_ROUTE, observabilityPlugin } from './observability.ts';
 export type { ObservabilityOptions, ReadyCheck, ReadyChecks } from './observability.ts';
 export { DEFAULT_BODY_LIMIT, createApp } from './create-app.ts';
 export type { App, CreateAppOptions } from './create-app.ts';
-export { bindHost, runServer } from './server.ts';
+export { LAUNCHER_PID_VAR, bindHost, runServer } from './server.ts';
 export type { RunServerOptions, RunningServer } from './server.ts';
 export { DEV_JWT_SECRET, DEV_KMS_MASTER_KEY, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from './dev-keys.ts';
 export {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './create-app.ts';
 import { createLogger } from './logger.ts';
-import { runServer } from './server.ts';
+import { LAUNCHER_PID_VAR, runServer } from './server.ts';
 
 describe('runServer', () => {
   it('listens, lets in-flight requests finish on shutdown, then runs onClose', async () => {
@@ -70,4 +70,44 @@ describe('runServer', () => {
     expect(out).toContain('"signal":"SIGTERM"');
     expect(out).toContain('shutdown complete');
   });
+
+  it('exits when its launcher is gone (the IPC channel closes), only when the launcher asked for it', async () => {
+    const index = fileURLToPath(new URL('./index.ts', import.meta.url));
+    const script = `
+      import { createApp, createLogger, runServer } from ${JSON.stringify(index)};
+      const logger = createLogger({ name: 'launched' });
+      const app = createApp({ name: 'launched', version: '1', logger });
+      await runServer(app, { port: 0, host: '127.0.0.1', logger, onClose: async () => { console.log('ONCLOSE'); } });
+      console.log('READY');
+    `;
+    const launch = (env: Record<string, string>) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env: { ...process.env, ...env },
+      });
+      let out = '';
+      child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const ready = (async () => {
+        while (!out.includes('READY')) await new Promise((r) => setTimeout(r, 20));
+      })();
+      return { child, exited, ready, out: () => out };
+    };
+    // Launched by us, with FOUNTAIN_LAUNCHER_PID: closing the channel (as the launcher's death does) stops it.
+    const launched = launch({ [LAUNCHER_PID_VAR]: String(process.pid) });
+    await launched.ready;
+    launched.child.disconnect();
+    expect(await launched.exited).toBe(0);
+    expect(launched.out()).toContain('the launcher is gone');
+    expect(launched.out()).toContain('ONCLOSE');
+
+    // Without the variable (a test runner's worker, a supervisor): a closed channel changes nothing.
+    const plain = launch({ [LAUNCHER_PID_VAR]: '' });
+    await plain.ready;
+    plain.child.disconnect();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(plain.child.exitCode).toBeNull();
+    plain.child.kill('SIGTERM');
+    expect(await plain.exited).toBe(0);
+  }, 30_000);
 });

@@ -21,3 +21,4 @@ export {
 } from './synthetic-data.ts';
 export { expectEnvelope } from './envelope.ts';
 export { tempDir } from './temp-dir.ts';
+export { descendants, isAlive } from './process-tree.ts';
