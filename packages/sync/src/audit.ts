@@ -1,11 +1,13 @@
 /**
  * Audit: compares every row with its document (id plus a content hash) and reports what is missing,
- * stale or extra; repair re-enqueues those keys so the relay fixes them.
+ * stale or extra; repair re-enqueues those keys so the relay fixes them. Rows whose change is still on
+ * its way to the index are reported apart, as in flight (audit-in-flight.ts).
  */
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Document, FieldSchema, SearchBackend } from '@fountain/search';
 import type { Row } from './declaration.ts';
+import { currentHashes, keyText, pendingAmong, rowHash, rowReader } from './audit-in-flight.ts';
 import { keysetPager } from './backfill.ts';
 import { rowKey, toDocument } from './document.ts';
 import type { DerivedTable } from './schema-derive.ts';
@@ -44,14 +46,41 @@ export interface AuditReport {
   stale: AuditFinding;
   /** Documents without a row. */
   extra: AuditFinding;
+  /**
+   * Rows that differed from their document only because a change was on its way: its outbox entry
+   * was pending at the snapshot, or it changed (or reached the index) after the snapshot. Not a
+   * difference, not repaired: the relay settles them.
+   */
+  inFlight: AuditFinding;
   durationMs: number;
   /** For repair: the row keys of missing and stale rows, and the ids of extra documents. */
   repair: { keys: unknown[][]; extraIds: string[]; truncated: boolean };
 }
 
+type Kind = 'missing' | 'stale' | 'extra';
+
+/** A key whose row and document differed at the snapshot. */
+interface Candidate {
+  kind: Kind;
+  id: string;
+  key: unknown[];
+  /** The row's content hash at the snapshot (null: no row). */
+  rowHash: string | null;
+}
+
 /**
  * Audits a collection against its table. Memory: one short hash per exported document (the export is
  * read line by line) plus one page of rows; the table is paged in id order.
+ *
+ * Under a steady writer, the index and the table are never equal at one instant, so a difference is
+ * only reported when it is not in flight: (1) export the index; (2) read every row in ONE read
+ * snapshot, together with which of the differing keys have a pending outbox entry (those are in
+ * flight: the relay will send them); (3) look at the other differing documents again, after the
+ * snapshot, and read their rows and outbox entries once more. A key that is pending now, whose row
+ * changed after the snapshot, or whose document now matches its row was in flight. What is left
+ * had no change on its way and still differs: a real difference (Typesense lost or kept a write).
+ * The only blind spot is a row changed and changed back (A, B, A) while step 3 runs; it is then
+ * reported and repaired, which is harmless.
  *
  * @example
  *   const report = await audit({ db, derived, backend, collection: 'books' });
@@ -63,6 +92,7 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
   const sampleSize = opts.sampleSize ?? 10;
   const maxRepair = opts.maxRepairItems ?? 100_000;
   const fields = derived.schema.fields;
+  const hash = (doc: Document): string => contentHash(doc, fields);
 
   const hashes = new Map<string, string>();
   const jsonl = await opts.backend.exportDocuments(opts.collection, {});
@@ -74,7 +104,7 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     start = end + 1;
     if (line === '') continue;
     const doc = JSON.parse(line) as Document;
-    hashes.set(String(doc.id), contentHash(doc, fields));
+    hashes.set(String(doc.id), hash(doc));
   }
   const documents = hashes.size;
 
@@ -86,6 +116,7 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     missing: { count: 0, sample: [] },
     stale: { count: 0, sample: [] },
     extra: { count: 0, sample: [] },
+    inFlight: { count: 0, sample: [] },
     durationMs: 0,
     repair: { keys: [], extraIds: [], truncated: false },
   };
@@ -93,38 +124,69 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     finding.count++;
     if (finding.sample.length < sampleSize) finding.sample.push(id);
   };
-  const keep = (key: unknown[]): void => {
-    if (report.repair.keys.length < maxRepair) report.repair.keys.push(key);
+  const found = (c: Candidate): void => {
+    note(report[c.kind], c.id);
+    const list: unknown[] = c.kind === 'extra' ? report.repair.extraIds : report.repair.keys;
+    if (list.length < maxRepair) list.push(c.kind === 'extra' ? c.id : c.key);
     else report.repair.truncated = true;
   };
 
+  // (2) The rows and their pending outbox entries, in one read snapshot. Past `maxRepair`
+  // candidates, the rest are classified by their pending entry only (and the report is truncated).
   const pager = keysetPager(db, derived, opts.batchSize ?? 1000);
-  let after: unknown[] | null = null;
-  for (;;) {
-    const rows = pager.page(after);
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      report.rows++;
-      const doc = toDocument(derived, row);
-      const id = String(doc.id);
-      const have = hashes.get(id);
-      if (have === undefined) {
-        note(report.missing, id);
-        keep(rowKey(derived, row));
-      } else {
-        if (have !== contentHash(doc, fields)) {
-          note(report.stale, id);
-          keep(rowKey(derived, row));
+  const n = derived.idColumns.length;
+  const snapshot = db.transaction((): { candidates: Candidate[]; overflow: Candidate[]; pending: Set<string> } => {
+    const candidates: Candidate[] = [];
+    const overflow: Candidate[] = [];
+    const add = (c: Candidate): number => (candidates.length < maxRepair ? candidates : overflow).push(c);
+    let after: unknown[] | null = null;
+    for (;;) {
+      const rows = pager.page(after);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        report.rows++;
+        const doc = toDocument(derived, row);
+        const id = String(doc.id);
+        const have = hashes.get(id);
+        const mine = hash(doc);
+        if (have === undefined) add({ kind: 'missing', id, key: rowKey(derived, row), rowHash: mine });
+        else {
+          if (have !== mine) add({ kind: 'stale', id, key: rowKey(derived, row), rowHash: mine });
+          hashes.delete(id);
         }
-        hashes.delete(id);
       }
+      after = rowKey(derived, rows[rows.length - 1] as Row);
     }
-    after = rowKey(derived, rows[rows.length - 1] as Row);
+    for (const id of hashes.keys()) add({ kind: 'extra', id, key: keyOfDocumentId(id, n), rowHash: null });
+    const keys = new Set([...candidates, ...overflow].map((c) => keyText(c.key)));
+    return { candidates, overflow, pending: pendingAmong(db, derived.decl.table, keys) };
+  })();
+  const inFlight = (c: Candidate): boolean => snapshot.pending.has(keyText(c.key));
+  for (const c of snapshot.overflow) {
+    if (inFlight(c)) note(report.inFlight, c.id);
+    else found(c);
   }
-  for (const id of hashes.keys()) {
-    note(report.extra, id);
-    if (report.repair.extraIds.length < maxRepair) report.repair.extraIds.push(id);
-    else report.repair.truncated = true;
+  if (snapshot.overflow.length > 0) report.repair.truncated = true;
+  const recheck: Candidate[] = [];
+  for (const c of snapshot.candidates) {
+    if (inFlight(c)) note(report.inFlight, c.id);
+    else recheck.push(c);
+  }
+
+  // (3) Not pending at the snapshot: either their change reached the index after the export read it,
+  // or the index really differs. Look again, after the snapshot.
+  if (recheck.length > 0) {
+    const now = await currentHashes(opts.backend, opts.collection, recheck.map((c) => c.id), hash);
+    const read = rowReader(db, derived);
+    db.transaction(() => {
+      const pendingNow = pendingAmong(db, derived.decl.table, new Set(recheck.map((c) => keyText(c.key))));
+      for (const c of recheck) {
+        const row = rowHash(derived, read(c.key), hash);
+        const doc = now.get(c.id) ?? null;
+        if (pendingNow.has(keyText(c.key)) || row !== c.rowHash || doc === row) note(report.inFlight, c.id);
+        else found({ ...c, kind: row === null ? 'extra' : doc === null ? 'missing' : 'stale' });
+      }
+    })();
   }
   report.durationMs = Date.now() - started;
   return report;

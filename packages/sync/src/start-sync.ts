@@ -35,7 +35,7 @@ export interface StartSyncOptions {
   /** The service's metrics registry (`app.metricsRegistry`); sync adds its metrics to it. */
   registry?: Registry;
   /** Relay tuning (batch size, wait, poll, backoff, lease). */
-  relay?: Pick<RelayOptions, 'maxBatch' | 'maxWaitMs' | 'pollMs' | 'dataVersionMs' | 'backoff' | 'leaseMs'>;
+  relay?: Pick<RelayOptions, 'maxBatch' | 'maxWaitMs' | 'pollMs' | 'dataVersionMs' | 'backoff' | 'leaseMs' | 'probeMs'>;
   /**
    * Run an audit with repair this often (default 30 minutes; 0 turns it off). An audit with repair
    * also runs after every outage the relay recovers from: Typesense 0.24.1 can lose writes it had
@@ -93,6 +93,23 @@ function gatewayNode(url: string): { host: string; port: number; protocol: 'http
   const u = new URL(url);
   const protocol = u.protocol === 'https:' ? 'https' : 'http';
   return { host: u.hostname, port: u.port ? Number(u.port) : protocol === 'https' ? 443 : 80, protocol };
+}
+
+/**
+ * The relay's probe of the gateway: its `/ready` (no key needed) answers 200 only when the backend
+ * behind it answers. One cheap GET, bounded to a second.
+ */
+export function gatewayReadyProbe(url: string): () => Promise<boolean> {
+  const ready = new URL('/ready', url).toString();
+  return async () => {
+    try {
+      const res = await fetch(ready, { signal: AbortSignal.timeout(1000) });
+      await res.body?.cancel();
+      return res.ok;
+    } catch {
+      return false;
+    }
+  };
 }
 
 /**
@@ -198,6 +215,9 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     collectionOf: (d) => targets.get(d.decl.table) ?? [d.decl.collection],
     logger,
     ...(metrics && { metrics }),
+    // After an outage the relay retries as soon as the gateway's backend answers again, not when its
+    // backoff (up to 30 s) runs out (docs/sync.md, "Recovery after an outage").
+    ...(opts.gateway && !opts.backend && { probe: gatewayReadyProbe(opts.gateway.url) }),
     ...opts.relay,
     onLockAcquired: async () => {
       const version = schemaVersion();

@@ -6,6 +6,11 @@ export interface BackoffOptions {
   baseMs: number;
   /** The ceiling never grows past this (default 30 s). */
   maxMs: number;
+  /**
+   * The jitter source, uniform in [0, 1) (default Math.random). A test pins it (`() => 1`) to put the
+   * relay in the worst case of its backoff on purpose.
+   */
+  random?: () => number;
 }
 
 /** The default backoff: 100 ms, doubling, capped at 30 s. */
@@ -20,7 +25,7 @@ export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 100, maxMs: 30_000 };
  * @example
  *   await sleep(backoffDelay(attempt, DEFAULT_BACKOFF));
  */
-export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number = Math.random): number {
+export function backoffDelay(attempt: number, opts: BackoffOptions, random: () => number = opts.random ?? Math.random): number {
   const exp = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.min(Math.max(0, attempt - 1), 30));
   return Math.floor(random() * exp);
 }

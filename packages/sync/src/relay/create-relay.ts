@@ -14,10 +14,16 @@ import { deriveTable, type DerivedTable } from '../schema-derive.ts';
 import { createAcknowledge } from './acknowledge.ts';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 import { createBatchReader, type Batch, type BatchReader } from './read-batch.ts';
-import { sendBatch } from './send.ts';
+import { classifyRequestError, sendBatch } from './send.ts';
 import type { Relay, RelayOptions, RelayStats, SyncLogger } from './types.ts';
 
 const SILENT: SyncLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * How far a probe that says "ready" while sends still fail can push the retries: the part of each
+ * backoff during which the probe is ignored doubles after every such retry, up to this.
+ */
+const PROBE_GAP_MAX_MS = 5000;
 
 interface Job {
   fn: () => unknown;
@@ -45,6 +51,7 @@ export function createRelay(opts: RelayOptions): Relay {
   const pollMs = opts.pollMs ?? 500;
   const dataVersionMs = opts.dataVersionMs ?? 2;
   const backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+  const probeMs = opts.probeMs ?? 250;
   // Per-table overrides from setTargets (blue/green), else the caller's collectionOf, else the alias.
   const overrides = new Map<string, string[]>();
   const baseCollectionOf = opts.collectionOf ?? ((t: DerivedTable) => [t.decl.collection]);
@@ -84,6 +91,7 @@ export function createRelay(opts: RelayOptions): Relay {
     transientFailures: 0,
     misconfiguredFailures: 0,
     attempt: 0,
+    probeWakes: 0,
     lastError: null,
     lastBatchAtMs: null,
   };
@@ -104,6 +112,10 @@ export function createRelay(opts: RelayOptions): Relay {
   let batchLimit = maxBatch;
   // The batch read ahead while the previous one was in flight (see the header).
   let readAhead: Batch | null = null;
+  // How long into a backoff the probe is ignored (see PROBE_GAP_MAX_MS), and whether the retry that
+  // is running now was started by the probe.
+  let probeGapMs = probeMs;
+  let probeWoke = false;
 
   const wake = (): void => {
     woken = true;
@@ -127,6 +139,33 @@ export function createRelay(opts: RelayOptions): Relay {
       const onWake = (): void => (wakeOnNotify || !running || jobs.length > 0 ? done() : void (wakeUp = onWake));
       wakeUp = onWake;
     });
+
+  /**
+   * Sleeps out the backoff of the current attempt. When the index was unavailable (`probeable`) and a
+   * probe is set, asks it every `probeMs` whether the index answers again and ends the sleep when it
+   * does: recovery then takes a probe interval, not what is left of a backoff of up to 30 s.
+   */
+  const backOff = async (probeable: boolean): Promise<void> => {
+    stats.state = 'backoff';
+    const delay = backoffDelay(stats.attempt, backoff);
+    if (probeWoke) probeGapMs = Math.min(PROBE_GAP_MAX_MS, probeGapMs * 2);
+    probeWoke = false;
+    if (!opts.probe || !probeable) return sleep(delay, false);
+    const started = Date.now();
+    const end = started + delay;
+    for (;;) {
+      const left = end - Date.now();
+      if (!running || jobs.length > 0 || left <= 0) return;
+      await sleep(Math.min(probeMs, left), false);
+      if (!running || jobs.length > 0 || Date.now() >= end || Date.now() - started < probeGapMs) continue;
+      if (await opts.probe().catch(() => false)) {
+        probeWoke = true;
+        stats.probeWakes++;
+        logger.info({ attempt: stats.attempt, skippedMs: end - Date.now() }, 'sync relay: the index answers again; retrying now');
+        return;
+      }
+    }
+  };
 
   const runJobs = async (): Promise<void> => {
     while (jobs.length > 0) {
@@ -157,8 +196,11 @@ export function createRelay(opts: RelayOptions): Relay {
     }
   };
 
-  /** One batch; answers whether to back off, and whether it read anything. */
-  const runBatch = async (): Promise<{ retry: boolean; rows: number }> => {
+  /**
+   * One batch; answers whether to back off, whether it read anything, and whether the failure was the
+   * index being unavailable (so the probe may end the backoff).
+   */
+  const runBatch = async (): Promise<{ retry: boolean; rows: number; probeable?: boolean }> => {
     let batch = readAhead;
     readAhead = null;
     if (batch === null) {
@@ -218,7 +260,7 @@ export function createRelay(opts: RelayOptions): Relay {
         stats.transientFailures++;
         metrics?.failures.inc({ kind: 'transient' });
         logger.warn({ unsettled }, 'sync relay: some documents were not accepted yet; retrying');
-        return { retry: true, rows: batch.rows };
+        return { retry: true, rows: batch.rows, probeable: true };
       }
       batchLimit = Math.min(maxBatch, batchLimit * 2);
       return { retry: false, rows: batch.rows };
@@ -252,7 +294,7 @@ export function createRelay(opts: RelayOptions): Relay {
       metrics?.failures.inc({ kind: 'transient' });
       logger.warn({ collection: f.collection, err: f.message, attempt: stats.attempt + 1 }, 'sync relay: search backend unavailable; retrying with backoff');
     }
-    return { retry: true, rows: batch.rows };
+    return { retry: true, rows: batch.rows, probeable: f.kind === 'transient' };
   };
 
   const loop = async (): Promise<void> => {
@@ -284,8 +326,7 @@ export function createRelay(opts: RelayOptions): Relay {
           stats.attempt++;
           stats.lastError = err instanceof Error ? err.message : String(err);
           logger.warn({ err, attempt: stats.attempt }, 'sync relay: setup or schema change failed; retrying with backoff');
-          stats.state = 'backoff';
-          await sleep(backoffDelay(stats.attempt, backoff), false);
+          await backOff(classifyRequestError(err) === 'transient');
           continue;
         } finally {
           inJob = false;
@@ -294,7 +335,7 @@ export function createRelay(opts: RelayOptions): Relay {
       setupDone = true;
       // Gather: after an idle wake, give a burst of commits a few ms to join the same batch.
       if (!lastFull && maxWaitMs > 0 && stats.attempt === 0) await new Promise((r) => setTimeout(r, maxWaitMs));
-      let r: { retry: boolean; rows: number };
+      let r: { retry: boolean; rows: number; probeable?: boolean };
       try {
         r = await runBatch();
       } catch (err) {
@@ -306,12 +347,13 @@ export function createRelay(opts: RelayOptions): Relay {
       stats.holdsLock = holdsLock;
       if (r.retry) {
         stats.attempt++;
-        stats.state = 'backoff';
-        await sleep(backoffDelay(stats.attempt, backoff), false);
+        await backOff(r.probeable === true);
         continue;
       }
       if (stats.attempt > 0 && r.rows > 0) opts.onRecovered?.();
       stats.attempt = 0;
+      probeGapMs = probeMs;
+      probeWoke = false;
       lastFull = r.rows >= batchLimit;
       if (r.rows > 0) continue;
       stats.state = 'idle';

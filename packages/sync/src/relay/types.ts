@@ -35,6 +35,15 @@ export interface RelayOptions {
   dataVersionMs?: number;
   /** Retry pacing of transient failures (default 100 ms doubling up to 30 s, full jitter). */
   backoff?: Partial<BackoffOptions>;
+  /**
+   * A cheap check that the index answers again (`startSync` asks the gateway's `/ready`). While the
+   * relay backs off because the index was unavailable, it asks every `probeMs` and retries at once
+   * when the answer is yes, instead of sleeping out a backoff of up to 30 s. Should answer within
+   * about a second and never throw (a throw counts as no).
+   */
+  probe?: () => Promise<boolean>;
+  /** How often the probe is asked during a backoff (default 250 ms). */
+  probeMs?: number;
   /** The `_sync_lock` lease (default 15 s). */
   leaseMs?: number;
   /**
@@ -72,6 +81,8 @@ export interface RelayStats {
   misconfiguredFailures: number;
   /** The current retry attempt (0 when the last batch went through). */
   attempt: number;
+  /** Backoffs cut short because the probe said the index answers again. */
+  probeWakes: number;
   lastError: string | null;
   lastBatchAtMs: number | null;
 }
