@@ -198,14 +198,27 @@ export const syncAdminRoutes: FastifyPluginAsyncTypebox<SyncAdminOptions> = asyn
         description:
           'Reads every synced table and the export of its collection. With `repair: true` the differences are handed ' +
           'to the relay, which re-sends the rows (or deletes the extra documents). Needs `documents:export` on every ' +
-          'synced collection, and `documents:import` too for a repair.',
+          'synced collection, and `documents:import` too for a repair. Rows whose change is still on its way to the ' +
+          'index (its outbox entry pending, or changed after the snapshot) are counted apart in `inFlight`: they are ' +
+          'not differences and are not repaired.',
         tags,
         body: Type.Optional(Type.Object({ repair: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
         response: {
           200: Type.Object({
-            differences: Type.Integer({ description: 'missing + stale + extra, over every table' }),
+            differences: Type.Integer({ description: 'missing + stale + extra, over every table (rows in flight are not counted)' }),
+            inFlight: Type.Integer({ description: 'rows in flight, over every table' }),
             reports: Type.Array(
-              Type.Object({ table: Type.String(), collection: Type.String(), rows: Type.Integer(), documents: Type.Integer(), missing: Finding, stale: Finding, extra: Finding, durationMs: Type.Number() }),
+              Type.Object({
+                table: Type.String(),
+                collection: Type.String(),
+                rows: Type.Integer(),
+                documents: Type.Integer(),
+                missing: Finding,
+                stale: Finding,
+                extra: Finding,
+                inFlight: Finding,
+                durationMs: Type.Number(),
+              }),
             ),
           }),
           ...errors,
@@ -221,7 +234,18 @@ export const syncAdminRoutes: FastifyPluginAsyncTypebox<SyncAdminOptions> = asyn
       const reports = await audit({ repair });
       return {
         differences: reports.reduce((n, r) => n + r.missing.count + r.stale.count + r.extra.count, 0),
-        reports: reports.map(({ table, collection, rows, documents, missing, stale, extra, durationMs }) => ({ table, collection, rows, documents, missing, stale, extra, durationMs })),
+        inFlight: reports.reduce((n, r) => n + r.inFlight.count, 0),
+        reports: reports.map(({ table, collection, rows, documents, missing, stale, extra, inFlight, durationMs }) => ({
+          table,
+          collection,
+          rows,
+          documents,
+          missing,
+          stale,
+          extra,
+          inFlight,
+          durationMs,
+        })),
       };
     },
   );
