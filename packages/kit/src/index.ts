@@ -34,6 +34,8 @@ export {
 export type { Action, ApiKey, AuthOptions } from './auth.ts';
 export { NOT_FOUND_ROUTE, observabilityPlugin } from './observability.ts';
 export type { ObservabilityOptions, ReadyCheck, ReadyChecks } from './observability.ts';
+export { BODY_LIMITS, DOCUMENT_LIMITS, assertJsonWithinLimits, checkJsonValue, scanJsonText } from './json-limits.ts';
+export type { JsonLimitViolation, JsonLimits } from './json-limits.ts';
 export { DEFAULT_BODY_LIMIT, createApp } from './create-app.ts';
 export type { App, CreateAppOptions } from './create-app.ts';
 export { LAUNCHER_PID_VAR, bindHost, runServer } from './server.ts';

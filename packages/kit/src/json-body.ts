@@ -6,6 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { AppError } from './errors.ts';
+import { BODY_LIMITS, scanJsonText } from './json-limits.ts';
 
 /** A lone surrogate: in a `u` regex, a paired surrogate is one astral code point and never matches. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
@@ -68,7 +69,8 @@ const NEEDS_WALK = /\\u|__proto__|constructor/;
 /**
  * Parses a JSON request body, throwing a VALIDATION_ERROR AppError naming the field for a forbidden
  * key (`__proto__`, `constructor.prototype`) or a string holding a lone surrogate, and Fastify's
- * FST_ERR_CTP_INVALID_JSON_BODY-shaped error for text that is not JSON. Bodies without a `\u` escape
+ * FST_ERR_CTP_INVALID_JSON_BODY-shaped error for text that is not JSON, and a VALIDATION_ERROR naming
+ * the bound for a body nested deeper than BODY_LIMITS allows (checked on the text, before parsing). Bodies without a `\u` escape
  * or a suspicious key are parsed once, with no walk: well-formed UTF-8 text can't decode to a lone
  * surrogate.
  *
@@ -76,6 +78,17 @@ const NEEDS_WALK = /\\u|__proto__|constructor/;
  *   parseJsonText('{"a":"\\ud800"}'); // throws: body/a is not valid Unicode
  */
 export function parseJsonText(text: string): unknown {
+  // Depth, before anything parses or walks the body (json-limits.ts): deep nesting overflows the stack
+  // of JSON.stringify and of recursive walks (firstProblem here), a RangeError 500.
+  const v = scanJsonText(text, BODY_LIMITS, 'The request body');
+  if (v) {
+    // Under a top-level key the bound is the document's (one level less than the body's).
+    const under = v.key !== undefined && v.limit === 'maxDepth';
+    const message = under
+      ? `\`${v.key}\` is nested more than ${v.max - 1} levels deep; objects and arrays may nest at most ${v.max - 1} levels.`
+      : `${v.message}.`;
+    throw new AppError('VALIDATION_ERROR', message, { details: { field: v.key ?? 'body', limit: v.limit, max: under ? v.max - 1 : v.max } });
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -7,3 +7,4 @@ export type * from './backend.ts';
 export * from './query/index.ts';
 export * from './typesense/index.ts';
 export * from './embedded/index.ts';
+export * from './document-limits.ts';

@@ -14,6 +14,7 @@ import { importJsonl } from './import-jsonl.ts';
 import { loadCollection, repairedAnything } from './integrity.ts';
 import { applySchemaUpdate, normalizeSchema } from './schema.ts';
 import { compileFilterBy, runSearch } from './search.ts';
+import { assertDocumentWithinLimits } from '../document-limits.ts';
 import type { DocWrite } from './store.ts';
 import type { SearchStore } from './store.ts';
 import type { PlannedWrite } from './write-document.ts';
@@ -147,6 +148,7 @@ export class EmbeddedBackend implements SearchBackend {
   }
 
   async writeDocument(collection: string, doc: Document, action: WriteAction): Promise<Document> {
+    assertDocumentWithinLimits(doc);
     const state = this.resolve(collection);
     const act = checkAction(action);
     return this.withSeq(state, (alloc) => {

@@ -1,10 +1,11 @@
 /**
  * Typesense's JSONL import contract: one result line per non-empty input line, in order, as
  * `{"success":true}` or `{"code":…,"document":"<raw line>","error":"…","success":false}` (keys in
- * Typesense's alphabetical order). Lines that are not JSON objects fail with "Bad JSON…" and never
- * stop the others.
+ * Typesense's alphabetical order). Lines that are not JSON objects fail with "Bad JSON…", lines over
+ * the document bounds (document-limits.ts) with the bound they break; neither stops the others.
  */
 import type { Document, ImportOptions } from '../backend.ts';
+import { importLineLimitError } from '../document-limits.ts';
 
 /** The outcome of one parsed line, from the writer. */
 export type LineResult = { ok: true; id: string; doc: Document } | { ok: false; code: number; error: string };
@@ -24,6 +25,8 @@ export function importJsonl(jsonl: string, options: ImportOptions, write: (docs:
   for (let start = 0; start < lines.length; start += batchSize) {
     const batch = lines.slice(start, start + batchSize);
     const parsed: Array<{ line: string; doc?: unknown; error?: string }> = batch.map((line) => {
+      const overLimit = importLineLimitError(line);
+      if (overLimit) return { line, error: overLimit };
       try {
         const doc: unknown = JSON.parse(line);
         if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {

@@ -16,6 +16,7 @@ import type {
 } from '../backend.ts';
 import { clientLogger, type PinoLikeLogger } from './client-logger.ts';
 import { toAppError } from './map-error.ts';
+import { assertDocumentWithinLimits, importWithinLimits } from '../document-limits.ts';
 import { createRawSearch } from './raw-search.ts';
 import type { TypesenseNode } from './nodes-from-env.ts';
 import { normalizeMultiSearchResult, normalizeSearchResult } from './search-result.ts';
@@ -171,6 +172,7 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
 
     writeDocument(collection: string, doc: Document, action: WriteAction) {
       return call(`collection '${collection}'`, async () => {
+        assertDocumentWithinLimits(doc);
         const documents = docs(client, collection);
         switch (action) {
           case 'create':
@@ -210,13 +212,17 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
         // A string in gives the raw JSONL answer back, and the client never throws ImportError for a
         // string (it only parses and checks lines for an array input). 0.24.1 answers 200 with one line
         // per document, so per-document failures come back as lines, not as an exception.
-        const res: unknown = await withDeadline(
-          longTimeout,
-          docs(bulkClient, collection).import(jsonl, { ...options, throwOnFail: false }),
-        );
-        // The client JSON-parses a body labelled application/json; a one-line answer could come back
-        // as an object. Put it back into its JSONL form.
-        return typeof res === 'string' ? res : JSON.stringify(res);
+        // A line over the document bounds never reaches Typesense (one nested 100,000 deep crashes
+        // 0.24.1 for good); it gets its own failed result line.
+        return importWithinLimits(jsonl, async (within) => {
+          const res: unknown = await withDeadline(
+            longTimeout,
+            docs(bulkClient, collection).import(within, { ...options, throwOnFail: false }),
+          );
+          // The client JSON-parses a body labelled application/json; a one-line answer could come back
+          // as an object. Put it back into its JSONL form.
+          return typeof res === 'string' ? res : JSON.stringify(res);
+        });
       });
     },
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorEnvelopeSchema } from '@fountain/kit';
+import { DOCUMENT_LIMITS, ErrorEnvelopeSchema, assertJsonWithinLimits } from '@fountain/kit';
 import { allocateSequence, createVersion, reorderByOrder, reorderElements } from '../domain/sequence.ts';
 import type { SequenceDeps } from '../deps.ts';
 import {
@@ -133,6 +133,8 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
     },
     async (request, reply) => {
       const b = request.body;
+      // The version's data becomes part of its search document: the same bounds as any document.
+      assertJsonWithinLimits(b.newVersionData, DOCUMENT_LIMITS, 'newVersionData');
       const r = createVersion(deps.store, b);
       return replyCommitted(deps, request, reply, {
         committed: r,

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
+import { DOCUMENT_LIMITS } from '@fountain/kit';
 import type { FieldSchema } from '@fountain/search';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHarness, call, COLLECTION, type Harness } from '../harness.ts';
+import { API_KEY, buildHarness, call, COLLECTION, type Harness } from '../harness.ts';
 import { expectEnvelope, expectValidation } from './helpers.ts';
 
 let h: Harness;
@@ -81,6 +82,39 @@ describe('bad input: 400 naming the field', () => {
     expectEnvelope(res, 'VALIDATION_ERROR');
     const res2 = await call(h, 'GET', `/search?q=*&filter_by=${encodeURIComponent('element_type:=`x` || (')}`);
     expect(res2.statusCode).toBe(400);
+  });
+});
+
+describe('attack: newVersionData nested, wide or long beyond the document bounds (issue 8, item 3)', () => {
+  const version = (data: string): Promise<Awaited<ReturnType<typeof call>>> =>
+    h.app.inject({
+      method: 'POST',
+      url: '/sequence/version',
+      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+      payload: `{"elementType":"character","elementId":7,"comment":"c","newVersionData":${data}}`,
+    });
+  beforeAll(async () => {
+    await call(h, 'POST', '/sequence', { elementType: 'character', elementId: 7, comment: 'c' });
+  });
+  const nested = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+
+  it.each([
+    ['nested 5,000 deep (a RangeError 500 before)', nested(5_000), 'maxDepth'],
+    ['nested 100,000 deep', '['.repeat(100_000) + ']'.repeat(100_000), 'maxDepth'],
+    ['nested 33 deep, one past the bound', nested(33), 'maxDepth'],
+    ['10,001 keys', JSON.stringify(Object.fromEntries(Array.from({ length: 10_001 }, (_, i) => [`k${i}`, i]))), 'maxKeys'],
+    ['a string one character over the bound', JSON.stringify({ s: 'x'.repeat(DOCUMENT_LIMITS.maxValueLength + 1) }), 'maxValueLength'],
+  ])('%s: 400 naming newVersionData and the bound, nothing written', async (_name, data, limit) => {
+    const before = (await call(h, 'GET', '/elements/character/7/versions')).json();
+    const res = await version(data);
+    const body = expectEnvelope(res, 'VALIDATION_ERROR');
+    expect(body.message).toContain('newVersionData');
+    expect(body.details).toMatchObject({ field: 'newVersionData', limit });
+    expect((await call(h, 'GET', '/elements/character/7/versions')).json()).toEqual(before);
+  });
+
+  it('nested 32 deep, at the bound, is a version', async () => {
+    expect((await version(nested(32))).statusCode).toBe(201);
   });
 });
 
