@@ -70,9 +70,9 @@ const NEEDS_WALK = /\\u|__proto__|constructor/;
  * Parses a JSON request body, throwing a VALIDATION_ERROR AppError naming the field for a forbidden
  * key (`__proto__`, `constructor.prototype`) or a string holding a lone surrogate, and Fastify's
  * FST_ERR_CTP_INVALID_JSON_BODY-shaped error for text that is not JSON, and a VALIDATION_ERROR naming
- * the bound for a body nested deeper than BODY_LIMITS allows (checked on the text, before parsing). Bodies without a `\u` escape
- * or a suspicious key are parsed once, with no walk: well-formed UTF-8 text can't decode to a lone
- * surrogate.
+ * the bound for a body nested deeper than BODY_LIMITS allows (checked on the text, before parsing).
+ * Bodies without a `\u` escape or a suspicious key are parsed once, with no walk: well-formed UTF-8
+ * text can't decode to a lone surrogate.
  *
  * @example
  *   parseJsonText('{"a":"\\ud800"}'); // throws: body/a is not valid Unicode
