@@ -50,6 +50,11 @@ export interface CreateAppOptions {
   isPublic?: (request: FastifyRequest) => boolean;
   /** The OpenAPI document's info. */
   openapi?: { title: string; description?: string };
+  /**
+   * Which proxies in front may set `X-Forwarded-For`/`-Proto`/`-Host` (Fastify's `trustProxy`: an
+   * address or CIDR list, or `loopback`). Default none: `request.ip` is the socket's peer.
+   */
+  trustProxy?: boolean | string | string[];
 }
 
 /** The default body limit: 10 MiB. */
@@ -96,6 +101,7 @@ export function createApp(opts: CreateAppOptions): App {
     // Each request's logger (reqId) is made on its first enabled line, not for every request.
     ...(logger === undefined ? { logger: false } : { loggerInstance: logger, childLoggerFactory: deferredChildLoggerFactory }),
     bodyLimit,
+    ...(opts.trustProxy !== undefined && { trustProxy: opts.trustProxy }),
     genReqId: genRequestId,
     requestIdHeader: false, // genRequestId validates the caller's header; the log label stays 'reqId'
     schemaController: { compilersFactory: { buildValidator: buildValidator as unknown as BuildCompilerFromPool } },

@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'INTERNAL_SERVER_ERROR',
   'TYPESENSE_SYNC_ERROR',
   'SEARCH_BACKEND_UNAVAILABLE',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_TIMEOUT',
 ] as const;
 
 /** One of the closed list of error codes. */
@@ -51,6 +53,12 @@ export function statusOf(code: ErrorCode): number {
       return 502;
     case 'SEARCH_BACKEND_UNAVAILABLE':
       return 503;
+    // The edge's proxy: a service it routes to is down, refused the connection or answered nothing
+    // usable (502), or did not answer in time (504).
+    case 'UPSTREAM_UNAVAILABLE':
+      return 502;
+    case 'UPSTREAM_TIMEOUT':
+      return 504;
   }
 }
 
@@ -82,7 +90,7 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.code = code;
     this.details = opts.details ?? null;
-    this.retryable = opts.retryable ?? code === 'SEARCH_BACKEND_UNAVAILABLE';
+    this.retryable = opts.retryable ?? (code === 'SEARCH_BACKEND_UNAVAILABLE' || code === 'UPSTREAM_UNAVAILABLE' || code === 'UPSTREAM_TIMEOUT');
   }
 
   /** The HTTP status of this error's code. */
