@@ -1,8 +1,8 @@
 import cors from '@fastify/cors';
-import { createApp } from '@fountain/kit';
+import { createApp, jwtAuthenticator } from '@fountain/kit';
 import type { Logger } from 'pino';
 import type { EdgeAppOptions, EdgeDeps } from './deps.ts';
-import { authenticate, checkRole } from './identity.ts';
+import { checkRole } from './identity.ts';
 import { assertSafePath } from './path-guard.ts';
 import { proxyRoutes } from './proxy.ts';
 import { registerRateLimits } from './rate-limit.ts';
@@ -52,7 +52,7 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions & { logger?:
     });
   }
   const limit = await registerRateLimits(app, { limits: opts.rateLimits, redis: deps.redis });
-  const verify = authenticate(deps.verifier);
+  const verify = jwtAuthenticator({ verifier: deps.verifier });
   app.addHook('onRequest', async (request, reply) => {
     assertSafePath(request.url);
     await verify(request);

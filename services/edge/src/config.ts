@@ -2,7 +2,16 @@
  * The edge's environment, parsed once at start-up; every problem is listed at once. Service URLs and
  * keys use the seeds' names where the seeds have one (TYPESENSE_CLIENT_URL, TYPESENSE_SERVICE_API_KEY).
  */
-import { ConfigError, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, loadConfig, readEnv } from '@fountain/kit';
+import {
+  ConfigError,
+  SEED_DEV_API_KEY,
+  SEED_DEV_SERVICE_KEY,
+  jwtConfigVars,
+  jwtSettingsFromConfig,
+  loadConfig,
+  readEnv,
+  type JwtVerifierSettings,
+} from '@fountain/kit';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { ROLES, type Role } from './roles.ts';
@@ -36,6 +45,8 @@ export const EdgeConfigSchema = Type.Object({
   SEARCH_COLLECTIONS: Type.Optional(Type.String({ minLength: 1 })),
   /** How long the list of collections and their fields is cached for `GET /v1/search`. */
   SEARCH_SCHEMA_TTL_MS: Type.Integer({ minimum: 0, default: 30_000 }),
+  /** JWT_SECRET / JWT_JWKS_URL / JWT_ISSUER / JWT_AUDIENCE / JWT_ALGORITHMS: the kit's verifier. */
+  ...jwtConfigVars,
 });
 
 /** The parsed configuration. */
@@ -72,6 +83,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 /** Everything the server needs, checked. */
 export interface EdgeSettings {
   config: EdgeConfig;
+  jwt: JwtVerifierSettings;
   upstreams: Upstream[];
   rateLimits: RateLimits;
   corsOrigins: string[] | '*' | null;
@@ -129,7 +141,16 @@ export function readSettings(realEnv: Record<string, string | undefined>, envFil
   }
   const rateLimits = parseRateLimits(env.RATE_LIMITS || undefined, problems);
   if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) problems.push('REDIS_URL: must be a redis:// or rediss:// URL');
-  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  let jwt: JwtVerifierSettings | undefined;
+  if (config) {
+    try {
+      jwt = jwtSettingsFromConfig(config, config.NODE_ENV);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    }
+  }
+  if (problems.length > 0 || !config || !jwt) throw new ConfigError(problems);
 
   const upstreams: Upstream[] = [
     { name: 'sequence', url: config.SEQUENCE_URL.replace(/\/+$/, ''), apiKey: config.SEQUENCE_API_KEY },
@@ -139,6 +160,7 @@ export function readSettings(realEnv: Record<string, string | undefined>, envFil
   const trust = config.TRUST_PROXY?.trim();
   return {
     config,
+    jwt,
     upstreams,
     rateLimits,
     corsOrigins: cors === undefined ? null : cors === '*' ? '*' : list(cors),

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { SearchGatewayClient } from './clients/search-gateway.ts';
 import type { RateLimits } from './config.ts';
-import type { TokenVerifier } from './identity.ts';
+import type { JwtVerifier } from '@fountain/kit';
 import type { Upstream } from './services.ts';
 
 /** What the edge is built from; server.ts makes it once. */
 export interface EdgeDeps {
-  verifier: TokenVerifier;
+  verifier: JwtVerifier;
   upstreams: Upstream[];
   gateway: SearchGatewayClient;
   /** Shared rate-limit counters; undefined: in memory. */
