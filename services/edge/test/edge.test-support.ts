@@ -2,9 +2,10 @@
  * Test support for the edge: a recording HTTP upstream (a real server on a loopback port that answers
  * every request with what it received), and an edge built in-process on real JWTs.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createJwtVerifier, mintDevToken, type JwtVerifier } from '@fountain/kit';
+import type { Redis } from 'ioredis';
 import { buildApp } from '../src/app.ts';
 import type { SearchGatewayClient } from '../src/clients/search-gateway.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../src/config.ts';
@@ -31,14 +32,14 @@ export interface RecordingUpstream {
   url: string;
   seen: Seen[];
   /** Changes how it answers (default: 200 with `{method, url}`). */
-  behave(fn: (seen: Seen, res: import('node:http').ServerResponse) => void): void;
+  behave(fn: (seen: Seen, res: ServerResponse) => void): void;
   close(): Promise<void>;
 }
 
 /** Starts a recording upstream on 127.0.0.1. */
 export async function startRecordingUpstream(): Promise<RecordingUpstream> {
   const seen: Seen[] = [];
-  let behaviour = (s: Seen, res: import('node:http').ServerResponse): void => {
+  let behaviour = (s: Seen, res: ServerResponse): void => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: s.method, url: s.url }));
   };
   const server: Server = createServer((req, res) => {
@@ -90,7 +91,7 @@ export async function buildTestEdge(opts: {
   gateway?: SearchGatewayClient;
   rateLimits?: Partial<RateLimits>;
   app?: Partial<EdgeAppOptions>;
-  redis?: import('ioredis').Redis;
+  redis?: Redis;
 }) {
   const upstreams: Upstream[] = SERVICE_NAMES.map((name) => ({ name, url: opts.url, apiKey: `${name}-service-key-for-tests` }));
   return buildApp(
@@ -102,4 +103,24 @@ export async function buildTestEdge(opts: {
 /** A concrete path for a route-table path: each `:param` becomes a sample value. */
 export function samplePath(path: string): string {
   return path.replace(/:([A-Za-z_]\w*)/g, (_m, name: string) => `sample-${name}`);
+}
+
+/**
+ * Sends bytes as they are over a new TCP connection and answers everything the server sent until it
+ * closed the connection (or `waitMs` passed). For requests no well-behaved client would send.
+ */
+export async function rawHttp(port: number, bytes: string | Buffer, waitMs = 2_000): Promise<string> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let out = '';
+    const timer = setTimeout(() => socket.destroy(), waitMs);
+    socket.on('data', (c: Buffer) => (out += c.toString('latin1')));
+    socket.on('error', (err) => (out === '' ? reject(err) : resolve(out)));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    socket.write(bytes);
+  });
 }
