@@ -100,10 +100,14 @@ export const syncPlugin = fp<SyncPluginOptions>(
       rangesOf.set(request, ranges);
       trackWrites(ranges, done);
     });
-    // preSerialization: the route's serializer then picks the schema of the final status (a 502).
-    app.addHook('preSerialization', async (request, reply, payload) => {
+    // onSend: every answer passes here, with or without a body (a 204 too). The wait replaces a success
+    // with the seeds' 502 when the change is not searchable within the bound.
+    app.addHook('onSend', async (request, reply, payload) => {
       if (!rangesOf.has(request)) return payload;
-      return awaitIndexed(sync, timeoutMs, request, reply, payload);
+      const out = await awaitIndexed(sync, timeoutMs, request, reply, payload);
+      if (out === payload) return payload;
+      reply.type('application/json; charset=utf-8');
+      return JSON.stringify(out);
     });
   },
   { name: '@fountain/sync', fastify: '5.x', dependencies: ['@fountain/kit/observability'] },

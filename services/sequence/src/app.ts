@@ -1,10 +1,9 @@
-import { createApp } from '@fountain/kit';
-import { syncAdminRoutes } from '@fountain/sync';
+import type { App } from '@fountain/kit';
+import { createServiceApp, searchRoute } from '@fountain/service';
 import type { Logger } from 'pino';
-import type { Metric, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { SequenceDeps } from './deps.ts';
 import { elementRoutes } from './routes/elements.ts';
-import { searchRoutes } from './routes/search.ts';
 import { sequenceRoutes } from './routes/sequence.ts';
 
 /** What buildApp needs besides the deps. */
@@ -13,48 +12,43 @@ export interface SequenceAppOptions {
   apiKey: string;
   logger?: Logger | false;
   bodyLimit?: number;
-  /** Sync's metrics registry; its metrics are served by /metrics too. */
+  /**
+   * @deprecated Not needed: the sync plugin creates sync's metrics in the app's own registry. Accepted
+   * (and ignored) so callers written before the plugin keep working.
+   */
   syncRegistry?: Registry;
 }
 
-/**
- * Builds the Central Sequence Service (the seeds' Service A): sequence numbers, reorders and versions
- * of story elements in SQLite, every version searchable through @fountain/sync. Never listens and
- * never reads the environment (server.ts does both).
- */
-export async function buildApp(deps: SequenceDeps, opts: SequenceAppOptions) {
-  const app = createApp({
-    name: 'sequence',
-    version: '0.1.0',
-    logger: opts.logger ?? false,
-    ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
-    // One full-scope key: the seeds' API_KEY check, with the kit's constant-time comparison.
-    keys: [{ id: 'api', value: opts.apiKey, collections: ['*'], actions: ['*'], description: 'API_KEY' }],
-    health: () => ({ status: 'healthy' }),
-    ready: async () => {
-      const stats = deps.sync.relay.stats();
-      return {
-        database: deps.store.ping(),
-        // The relay answering matters; the index being up does not make this service unready (writes
-        // never depend on it), so a relay in backoff is reported, not failed.
-        sync_relay: stats.state === 'stopped' ? 'sync relay stopped' : true,
-      };
-    },
-    openapi: {
-      title: 'Central Sequence Service',
-      description:
-        'Sequence numbers, reordering and versions of story elements (script, section, character, action, ' +
-        'spokenWord), kept in SQLite; every version is searchable through the Search Gateway. Send ' +
-        '`Prefer: wait-for-index` with a write to answer only once it is searchable.',
-    },
-  });
+/** The service's title and description (OpenAPI, banner). */
+export const SEQUENCE_TITLE = 'Central Sequence Service';
+export const SEQUENCE_DESCRIPTION =
+  'Sequence numbers, reordering and versions of story elements (script, section, character, action, ' +
+  'spokenWord), kept in SQLite; every version is searchable through the Search Gateway.';
+
+/** Registers the service's routes on an app that has the sync plugin (the blueprint's service app). */
+export async function registerRoutes(app: App, deps: SequenceDeps): Promise<void> {
   await app.register(sequenceRoutes, { deps });
   await app.register(elementRoutes, { deps });
-  await app.register(searchRoutes, { deps });
-  await app.register(syncAdminRoutes, { sync: deps.sync });
-  // Sync starts before the app exists (the app's routes need it), so its metrics live in their own
-  // registry; move them into the app's. getMetricsAsArray answers the metric objects themselves,
-  // though its published type is narrower.
-  for (const metric of opts.syncRegistry?.getMetricsAsArray() ?? []) app.metricsRegistry.registerMetric(metric as unknown as Metric);
+  searchRoute(app, { backend: deps.search, collection: deps.collection, queryBy: 'comment', summary: 'Search element versions' });
+}
+
+/**
+ * Builds the Central Sequence Service (the seeds' Service A) on the blueprint: the kit's plumbing, sync
+ * as a plugin (admin routes, metrics, readiness, `Prefer: wait-for-index`), and this service's routes.
+ * Never listens and never reads the environment (server.ts does both, through `runService`).
+ */
+export async function buildApp(deps: SequenceDeps, opts: SequenceAppOptions): Promise<App> {
+  const app = await createServiceApp({
+    name: 'sequence',
+    title: SEQUENCE_TITLE,
+    description: SEQUENCE_DESCRIPTION,
+    apiKey: opts.apiKey,
+    sync: deps.sync,
+    indexWaitMs: deps.indexWaitMs,
+    ping: () => deps.store.ping(),
+    logger: opts.logger ?? false,
+    ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
+  });
+  await registerRoutes(app, deps);
   return app;
 }

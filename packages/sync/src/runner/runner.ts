@@ -4,7 +4,7 @@
  * capture triggers, runs the relay (schema evolution, backfill, audit, dead letters), and serves
  * `/health`, `/ready`, `/metrics` and the `/sync/*` admin routes on its own port, behind a key.
  */
-import { ConfigError, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, bindHost, createApp, createLogger, loadConfig, readEnv, runServer, type App } from '@fountain/kit';
+import { ConfigError, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, bindHost, createApp, createLogger, loadConfig, readEnv, runServer, secretValues, type App } from '@fountain/kit';
 import { Type, type Static } from 'typebox';
 import { syncPlugin } from '../plugin.ts';
 import { startSync, type Sync } from '../start-sync.ts';
@@ -95,7 +95,8 @@ export async function buildRunnerApp(sync: Sync, opts: { apiKey: string; logger?
 /** Starts the runner from checked settings: sync, then the HTTP server; graceful shutdown on SIGTERM. */
 export async function runRunner(settings: RunnerSettings): Promise<void> {
   const { env, declaration } = settings;
-  const logger = createLogger({ name: 'fountain-sync', level: env.LOG_LEVEL });
+  // API_KEY and TYPESENSE_SERVICE_API_KEY are masked in every line, whatever writes them.
+  const logger = createLogger({ name: 'fountain-sync', level: env.LOG_LEVEL, secrets: secretValues(env) });
   const sync = await startSync({
     database: declaration.database,
     tables: declaration.tables,

@@ -2,9 +2,14 @@
  * All of the service's SQL. The only module (with migrate.ts) that touches better-sqlite3; domain code
  * gets a {@link SequenceStore} and runs its steps inside `store.immediate(...)`.
  */
-import Database from 'better-sqlite3';
-import { deferCheckpoints, outboxWatermark } from '@fountain/sync';
-import { migrate } from './migrate.ts';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '@fountain/service';
+import { writeTransaction } from '@fountain/sync';
+
+/** This service's migrations (`NNN_name.sql`). */
+export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 /** An element row, in the API's names. */
 export interface ElementRow {
@@ -30,15 +35,6 @@ export interface VersionRow {
   updatedAt: string;
 }
 
-/**
- * The outbox range of a committed write: its changes got the seqs in (since, watermark]. A
- * `Prefer: wait-for-index` caller waits for the watermark and checks the range for rejections.
- */
-export interface Committed {
-  since: number;
-  watermark: number;
-}
-
 /** One element moving from one position to another in a reorder. */
 export interface Move {
   elementId: number;
@@ -50,9 +46,10 @@ export interface Move {
 export interface SequenceStore {
   /**
    * Runs `fn` in a `BEGIN IMMEDIATE` transaction (the write lock is taken first, so no two allocators
-   * read the same max) and answers its result with the outbox range its changes got.
+   * read the same max) and answers its result. Sync's `writeTransaction`: a request that waits for the
+   * index waits for exactly this commit, with nothing threaded through the domain or the route.
    */
-  immediate<T extends object>(fn: () => T): T & Committed;
+  immediate<T>(fn: () => T): T;
   getElement(type: string, id: number): ElementRow | undefined;
   /** The elements of a type with the given ids (missing ones are left out). */
   getElements(type: string, ids: readonly number[]): ElementRow[];
@@ -84,23 +81,15 @@ type RawVersion = Omit<VersionRow, 'data'> & { data: string | null };
 const parseVersion = (r: RawVersion): VersionRow => ({ ...r, data: r.data === null ? null : (JSON.parse(r.data) as unknown) });
 
 /**
- * Opens the service's database (WAL, busy_timeout, foreign keys) and applies pending migrations.
- * The busy timeout matters: sync's relay holds its own connection to the same file.
+ * Opens the service's database (WAL, busy_timeout, foreign keys; the blueprint's `openDatabase`) and
+ * applies pending migrations.
  */
 export function openStore(path: string): SequenceStore {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  // WAL + NORMAL is durable against a process crash; a power loss may drop the last commits.
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  // Checkpoints run on sync's worker thread, not inside this connection's commits (sync/checkpoint.ts).
-  deferCheckpoints(db);
-  migrate(db);
-  return createStore(db);
+  return createStore(openDatabase(path, MIGRATIONS_DIR));
 }
 
-function createStore(db: Database.Database): SequenceStore {
+/** The store over an open, migrated connection (the blueprint opens it in `runService`). */
+export function createStore(db: Database.Database): SequenceStore {
   const getElement = db.prepare(`SELECT ${ELEMENT_COLUMNS} FROM elements e WHERE e.element_type = ? AND e.element_id = ?`);
   const getElements = db.prepare(
     `SELECT ${ELEMENT_COLUMNS} FROM elements e WHERE e.element_type = ? AND e.element_id IN (SELECT value FROM json_each(?))`,
@@ -134,18 +123,10 @@ function createStore(db: Database.Database): SequenceStore {
   const getVersion = db.prepare(
     `SELECT ${VERSION_COLUMNS} FROM element_versions WHERE element_type = ? AND element_id = ? AND version_number = ?`,
   );
-  // The outbox belongs to @fountain/sync (docs/sync.md); its watermark is read through sync's API.
   const ping = db.prepare('SELECT 1').pluck();
 
   return {
-    immediate: (fn) =>
-      db
-        .transaction(() => {
-          const since = outboxWatermark(db);
-          const result = fn();
-          return { ...result, since, watermark: outboxWatermark(db) };
-        })
-        .immediate(),
+    immediate: (fn) => writeTransaction(db, fn, 'immediate'),
     getElement: (type, id) => getElement.get(type, id) as ElementRow | undefined,
     getElements: (type, ids) => getElements.all(type, JSON.stringify(ids)) as ElementRow[],
     findElementsInAnyType: (ids) => findAny.all(JSON.stringify(ids)) as ElementRow[],

@@ -1,10 +1,9 @@
 /**
  * The sequence semantics (docs/sequence.md): allocation, the two reorder forms, versions. Every write
- * runs in one `BEGIN IMMEDIATE` transaction and answers the outbox range of its commit, which a
- * `Prefer: wait-for-index` caller waits for.
+ * runs in one `BEGIN IMMEDIATE` transaction (`store.immediate`).
  */
 import { AppError } from '@fountain/kit';
-import type { Committed, ElementRow, Move, SequenceStore } from '../db/store.ts';
+import type { ElementRow, Move, SequenceStore } from '../db/store.ts';
 
 /** The element types of the seeds' ElementTypeEnum. */
 export const ELEMENT_TYPES = ['script', 'section', 'character', 'action', 'spokenWord'] as const;
@@ -29,7 +28,7 @@ function duplicates<T>(values: readonly T[]): T[] {
 export function allocateSequence(
   store: SequenceStore,
   req: { elementType: ElementType; elementId: number; comment: string },
-): Committed & { created: boolean; sequenceNumber: number } {
+): { created: boolean; sequenceNumber: number } {
   return store.immediate(() => {
     const existing = store.getElement(req.elementType, req.elementId);
     if (existing) return { created: false, sequenceNumber: existing.sequenceNumber };
@@ -93,7 +92,7 @@ function move(store: SequenceStore, type: string, targets: ReadonlyMap<number, n
 export function reorderElements(
   store: SequenceStore,
   req: { elementType: ElementType; elements: ReadonlyArray<{ elementId: number; newSequence: number }> },
-): Committed & { moves: Move[] } {
+): { moves: Move[] } {
   const ids = req.elements.map((e) => e.elementId);
   const dupIds = duplicates(ids);
   const dupTargets = duplicates(req.elements.map((e) => e.newSequence));
@@ -124,7 +123,7 @@ export function reorderElements(
 export function reorderByOrder(
   store: SequenceStore,
   req: { elementType?: ElementType; elementIds: readonly number[]; newOrder: readonly number[] },
-): Committed & { elementType: string; moves: Move[] } {
+): { elementType: string; moves: Move[] } {
   const problems: string[] = [];
   const dupIds = duplicates(req.elementIds);
   const dupOrder = duplicates(req.newOrder);
@@ -189,7 +188,7 @@ function resolveType(store: SequenceStore, ids: readonly number[]): ElementType 
 export function createVersion(
   store: SequenceStore,
   req: { elementType: ElementType; elementId: number; newVersionData: Record<string, unknown>; comment: string },
-): Committed & { versionNumber: number } {
+): { versionNumber: number } {
   return store.immediate(() => {
     const element = store.getElement(req.elementType, req.elementId);
     if (!element) {

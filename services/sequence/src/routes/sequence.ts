@@ -14,7 +14,6 @@ import {
   VersionResponse,
   WriteHeaders,
 } from './schemas.ts';
-import { replyCommitted } from './write-reply.ts';
 
 const errors = {
   400: ErrorEnvelopeSchema,
@@ -48,12 +47,7 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
       const comment = r.created
         ? `${b.comment} (Automatically generated for ${b.elementType} ${b.elementId}.)`
         : `${b.comment} (${b.elementType} ${b.elementId} already has sequence number ${r.sequenceNumber}; unchanged.)`;
-      return replyCommitted(deps, request, reply, {
-        committed: r,
-        status: r.created ? 201 : 200,
-        body: { sequenceNumber: r.sequenceNumber, comment },
-        what: `${b.elementType} ${b.elementId} (sequence number ${r.sequenceNumber})`,
-      });
+      return reply.code(r.created ? 201 : 200).send({ sequenceNumber: r.sequenceNumber, comment });
     },
   );
 
@@ -74,15 +68,10 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
     },
     async (request, reply) => {
       const b = request.body;
-      const r = reorderElements(deps.store, b);
-      return replyCommitted(deps, request, reply, {
-        committed: r,
-        status: 200,
-        body: {
-          updatedElements: b.elements.map((e) => ({ elementId: e.elementId, newSequence: e.newSequence })),
-          comment: `${b.comment} (Reordered ${b.elementType} elements.)`,
-        },
-        what: `The reorder of ${r.moves.length} ${b.elementType} element(s)`,
+      reorderElements(deps.store, b);
+      return reply.code(200).send({
+        updatedElements: b.elements.map((e) => ({ elementId: e.elementId, newSequence: e.newSequence })),
+        comment: `${b.comment} (Reordered ${b.elementType} elements.)`,
       });
     },
   );
@@ -106,14 +95,9 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
     async (request, reply) => {
       const b = request.body;
       const r = reorderByOrder(deps.store, b);
-      return replyCommitted(deps, request, reply, {
-        committed: r,
-        status: 200,
-        body: {
-          reorderedElements: r.moves.map((m) => ({ elementId: m.elementId, oldSequenceNumber: m.from, newSequenceNumber: m.to })),
-          comment: b.comment ? `${b.comment} (Reordered ${r.elementType} elements.)` : 'Elements reordered successfully.',
-        },
-        what: `The reorder of ${r.moves.length} ${r.elementType} element(s)`,
+      return reply.code(200).send({
+        reorderedElements: r.moves.map((m) => ({ elementId: m.elementId, oldSequenceNumber: m.from, newSequenceNumber: m.to })),
+        comment: b.comment ? `${b.comment} (Reordered ${r.elementType} elements.)` : 'Elements reordered successfully.',
       });
     },
   );
@@ -136,12 +120,7 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
       // The version's data becomes part of its search document: the same bounds as any document.
       assertJsonWithinLimits(b.newVersionData, DOCUMENT_LIMITS, 'newVersionData');
       const r = createVersion(deps.store, b);
-      return replyCommitted(deps, request, reply, {
-        committed: r,
-        status: 201,
-        body: { versionNumber: r.versionNumber, comment: `${b.comment} (Created new version for ${b.elementType} ${b.elementId}.)` },
-        what: `Version ${r.versionNumber} of ${b.elementType} ${b.elementId}`,
-      });
+      return reply.code(201).send({ versionNumber: r.versionNumber, comment: `${b.comment} (Created new version for ${b.elementType} ${b.elementId}.)` });
     },
   );
 };
