@@ -17,7 +17,9 @@ import type {
 import { clientLogger, type PinoLikeLogger } from './client-logger.ts';
 import { toAppError } from './map-error.ts';
 import { assertDocumentWithinLimits, importWithinLimits } from '../document-limits.ts';
+import { pathSegment } from './path-segment.ts';
 import { createRawSearch } from './raw-search.ts';
+import { tolerantJsonAdapter } from './tolerant-adapter.ts';
 import type { TypesenseNode } from './nodes-from-env.ts';
 import { normalizeMultiSearchResult, normalizeSearchResult } from './search-result.ts';
 
@@ -97,6 +99,8 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
       // again, which cost the gateway a third of its search throughput on a loopback or LAN link.
       additionalHeaders: { 'Accept-Encoding': 'identity' },
       logger: clientLogger(opts.logger),
+      // Error bodies that are not JSON (0.24.1 pastes ids into them unescaped) become `{message}`.
+      axiosAdapter: tolerantJsonAdapter(),
     });
 
   const client = makeClient(
@@ -124,7 +128,12 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
     }
   };
 
-  const docs = (c: Client, collection: string) => c.collections<Document>(collection).documents();
+  // Every name and id becomes a URL path segment: pathSegment refuses `.`/`..` (resolved away by the
+  // HTTP layer) and lone surrogates (unencodable) with a 400 before any request is made.
+  const docs = (c: Client, collection: string) => c.collections<Document>(pathSegment(collection, 'collection')).documents();
+  const col = (c: Client, name: string) => c.collections(pathSegment(name, 'collection'));
+  const doc = (collection: string, id: string) =>
+    client.collections<Document>(pathSegment(collection, 'collection')).documents(pathSegment(id, 'id'));
 
   return {
     kind: 'typesense',
@@ -140,6 +149,7 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
 
     createCollection(schema: CollectionSchema) {
       return call(`collection '${schema.name}'`, async () => {
+        pathSegment(schema.name, 'name');
         const created = await client.collections().create(schema as unknown as CollectionCreateSchema);
         return created as unknown as CollectionInfo;
       });
@@ -147,7 +157,7 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
 
     getCollection(name: string) {
       return call(`collection '${name}'`, async () => {
-        return (await client.collections(name).retrieve()) as unknown as CollectionInfo;
+        return (await col(client, name).retrieve()) as unknown as CollectionInfo;
       });
     },
 
@@ -159,14 +169,14 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
 
     updateCollection(name: string, update: CollectionUpdate) {
       return call(`collection '${name}'`, async () => {
-        const res = await alterClient.collections(name).update(update as unknown as CollectionUpdateSchema);
+        const res = await col(alterClient, name).update(update as unknown as CollectionUpdateSchema);
         return res as unknown as CollectionUpdate;
       });
     },
 
     deleteCollection(name: string) {
       return call(`collection '${name}'`, async () => {
-        return (await client.collections(name).delete()) as unknown as CollectionInfo;
+        return (await col(client, name).delete()) as unknown as CollectionInfo;
       });
     },
 
@@ -190,13 +200,13 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
 
     getDocument(collection: string, id: string) {
       return call(`document '${id}' in collection '${collection}'`, () =>
-        client.collections<Document>(collection).documents(id).retrieve(),
+        doc(collection, id).retrieve(),
       );
     },
 
     deleteDocument(collection: string, id: string) {
       return call(`document '${id}' in collection '${collection}'`, () =>
-        client.collections<Document>(collection).documents(id).delete(),
+        doc(collection, id).delete(),
       );
     },
 
@@ -233,8 +243,8 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
       });
     },
 
-    searchRaw(collection: string, params: SearchParams) {
-      return rawSearch.search(collection, params);
+    async searchRaw(collection: string, params: SearchParams) {
+      return rawSearch.search(pathSegment(collection, 'collection'), params);
     },
 
     search(collection: string, params: SearchParams) {
@@ -259,13 +269,13 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
 
     upsertAlias(name: string, collectionName: string) {
       return call(`alias '${name}'`, async () => {
-        const res = await client.aliases().upsert(name, { collection_name: collectionName });
+        const res = await client.aliases().upsert(pathSegment(name, 'name'), { collection_name: pathSegment(collectionName, 'collection_name') });
         return { name: res.name, collection_name: res.collection_name };
       });
     },
 
     getAlias(name: string) {
-      return call(`alias '${name}'`, () => client.aliases(name).retrieve());
+      return call(`alias '${name}'`, () => client.aliases(pathSegment(name, 'name')).retrieve());
     },
 
     listAliases() {
@@ -273,7 +283,7 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
     },
 
     deleteAlias(name: string) {
-      return call(`alias '${name}'`, () => client.aliases(name).delete());
+      return call(`alias '${name}'`, () => client.aliases(pathSegment(name, 'name')).delete());
     },
 
     async close() {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { authorize, isAllowed } from '@fountain/kit';
+import { authorizeCollection } from '../domain/scope.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { Name, NameParams } from './common.ts';
 
@@ -21,7 +22,7 @@ export const aliasRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asy
     async (req) => {
       // Checking the target too stops a key scoped to `sequence_*` from aliasing `sequence_x` to `story_y`.
       authorize(req, 'aliases:create', req.params.name);
-      authorize(req, 'documents:search', req.body.collection_name);
+      await authorizeCollection(req, deps, 'documents:search', req.body.collection_name);
       const alias = await deps.backend.upsertAlias(req.params.name, req.body.collection_name);
       deps.schemas.invalidate();
       return alias;
@@ -32,7 +33,12 @@ export const aliasRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asy
     authorize(req, 'aliases:list');
     const aliases = await deps.backend.listAliases();
     const key = req.apiKey;
-    return { aliases: key ? aliases.filter((a) => isAllowed(key, 'aliases:get', a.name)) : aliases };
+    // An alias is listed only when the key may see both it and the collection behind it.
+    return {
+      aliases: key
+        ? aliases.filter((a) => isAllowed(key, 'aliases:get', a.name) && isAllowed(key, 'aliases:get', a.collection_name))
+        : aliases,
+    };
   });
 
   app.get('/aliases/:name', { schema: { summary: 'Retrieve an alias', tags, params: NameParams } }, async (req) => {

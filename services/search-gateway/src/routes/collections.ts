@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { authorize, isAllowed } from '@fountain/kit';
+import { authorizeCollection } from '../domain/scope.ts';
 import type { CollectionSchema, CollectionUpdate } from '@fountain/search';
 import type { GatewayDeps } from '../deps.ts';
 import { Name, NameParams } from './common.ts';
@@ -51,8 +52,8 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
   });
 
   app.get('/collections/:name', { schema: { summary: 'Retrieve a collection', tags, params: NameParams } }, async (req) => {
-    authorize(req, 'collections:get', req.params.name);
-    return deps.backend.getCollection(req.params.name);
+    const name = await authorizeCollection(req, deps, 'collections:get', req.params.name);
+    return deps.backend.getCollection(name);
   });
 
   app.patch(
@@ -67,16 +68,16 @@ export const collectionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
       },
     },
     async (req) => {
-      authorize(req, 'collections:update', req.params.name);
-      const result = await deps.backend.updateCollection(req.params.name, req.body as CollectionUpdate);
+      const name = await authorizeCollection(req, deps, 'collections:update', req.params.name);
+      const result = await deps.backend.updateCollection(name, req.body as CollectionUpdate);
       deps.schemas.invalidate();
       return result;
     },
   );
 
   app.delete('/collections/:name', { schema: { summary: 'Delete a collection', tags, params: NameParams } }, async (req) => {
-    authorize(req, 'collections:delete', req.params.name);
-    const info = await deps.backend.deleteCollection(req.params.name);
+    const name = await authorizeCollection(req, deps, 'collections:delete', req.params.name);
+    const info = await deps.backend.deleteCollection(name);
     deps.schemas.invalidate();
     return info;
   });

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AppError, authorize } from '@fountain/kit';
+import { AppError } from '@fountain/kit';
 import type { WriteAction } from '@fountain/search';
 import { safeFilter } from '../domain/filters.ts';
+import { authorizeCollection } from '../domain/scope.ts';
 import type { GatewayDeps } from '../deps.ts';
-import { Name, JsonObject } from './common.ts';
+import { Name, JsonObject, checkDocumentId } from './common.ts';
 
 const CollectionParams = Type.Object({ collection: Name });
 const DocParams = Type.Object({ collection: Name, id: Name });
@@ -47,9 +48,9 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     },
     async (req, reply) => {
       const action = req.query.action ?? 'create';
-      authorize(req, ACTION_SCOPE[action], req.params.collection);
-      checkId(req.body.id, action === 'update');
-      const doc = await deps.backend.writeDocument(req.params.collection, req.body, action);
+      const collection = await authorizeCollection(req, deps, ACTION_SCOPE[action], req.params.collection);
+      checkDocumentId(req.body.id, 'id', action === 'update');
+      const doc = await deps.backend.writeDocument(collection, req.body, action);
       // Typesense 0.24.1 answers 201 for every action of this route (checked by the conformance suite).
       return reply.code(201).send(doc);
     },
@@ -81,15 +82,15 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     },
     async (req, reply) => {
       const action = req.query.action ?? 'create';
-      authorize(req, 'documents:import', req.params.collection);
-      if (action !== 'create') authorize(req, ACTION_SCOPE[action], req.params.collection);
+      const collection = await authorizeCollection(req, deps, 'documents:import', req.params.collection);
+      if (action !== 'create') await authorizeCollection(req, deps, ACTION_SCOPE[action], req.params.collection);
       const body = req.body;
       if (typeof body !== 'string') {
         throw new AppError('VALIDATION_ERROR', 'The import body must be JSONL (Content-Type: text/plain or application/x-ndjson), one document per line.');
       }
       if (body.trim() === '') throw new AppError('VALIDATION_ERROR', 'The request body was empty.');
       const { throwOnFail: _clientOnly, ...options } = req.query;
-      const out = await deps.backend.importDocuments(req.params.collection, body, options);
+      const out = await deps.backend.importDocuments(collection, body, options);
       return reply.type(TEXT).send(out);
     },
   );
@@ -112,10 +113,10 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       },
     },
     async (req, reply) => {
-      authorize(req, 'documents:export', req.params.collection);
+      const collection = await authorizeCollection(req, deps, 'documents:export', req.params.collection);
       const { filter_by, ...rest } = req.query;
-      const filter = filter_by ? await safeFilter(deps, req.params.collection, filter_by) : undefined;
-      const out = await deps.backend.exportDocuments(req.params.collection, { ...rest, ...(filter ? { filter_by: filter } : {}) });
+      const filter = filter_by ? await safeFilter(deps, collection, filter_by) : undefined;
+      const out = await deps.backend.exportDocuments(collection, { ...rest, ...(filter ? { filter_by: filter } : {}) });
       return reply.type(TEXT).send(out);
     },
   );
@@ -134,15 +135,15 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       },
     },
     async (req) => {
-      authorize(req, 'documents:delete', req.params.collection);
-      const filter = await safeFilter(deps, req.params.collection, req.query.filter_by);
-      return deps.backend.deleteByFilter(req.params.collection, filter);
+      const collection = await authorizeCollection(req, deps, 'documents:delete', req.params.collection);
+      const filter = await safeFilter(deps, collection, req.query.filter_by);
+      return deps.backend.deleteByFilter(collection, filter);
     },
   );
 
   app.get('/collections/:collection/documents/:id', { schema: { summary: 'Retrieve a document', tags, params: DocParams } }, async (req) => {
-    authorize(req, 'documents:get', req.params.collection);
-    return deps.backend.getDocument(req.params.collection, req.params.id);
+    const collection = await authorizeCollection(req, deps, 'documents:get', req.params.collection);
+    return deps.backend.getDocument(collection, req.params.id);
   });
 
   app.patch(
@@ -157,24 +158,16 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       },
     },
     async (req) => {
-      authorize(req, 'documents:update', req.params.collection);
+      const collection = await authorizeCollection(req, deps, 'documents:update', req.params.collection);
       if (req.body.id !== undefined && req.body.id !== req.params.id) {
         throw new AppError('VALIDATION_ERROR', 'The id in the body does not match the id in the path.', { details: { field: 'id' } });
       }
-      return deps.backend.writeDocument(req.params.collection, { ...req.body, id: req.params.id }, 'update');
+      return deps.backend.writeDocument(collection, { ...req.body, id: req.params.id }, 'update');
     },
   );
 
   app.delete('/collections/:collection/documents/:id', { schema: { summary: 'Delete a document', tags, params: DocParams } }, async (req) => {
-    authorize(req, 'documents:delete', req.params.collection);
-    return deps.backend.deleteDocument(req.params.collection, req.params.id);
+    const collection = await authorizeCollection(req, deps, 'documents:delete', req.params.collection);
+    return deps.backend.deleteDocument(collection, req.params.id);
   });
 };
-
-/** Typesense 0.24.1 only accepts string ids; say so at the edge with the field named. */
-function checkId(id: unknown, required: boolean): void {
-  if (id === undefined && !required) return;
-  if (typeof id !== 'string' || id === '') {
-    throw new AppError('VALIDATION_ERROR', "Document's `id` field should be a string.", { details: { field: 'id' } });
-  }
-}

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AppError, authorize } from '@fountain/kit';
+import { AppError, isWellFormed } from '@fountain/kit';
 import { validateSearchParams, type SearchParams, type SearchResult } from '@fountain/search';
 import type { GatewayDeps } from '../deps.ts';
+import { authorizeCollection } from '../domain/scope.ts';
 import { Name } from './common.ts';
 
 /** Typesense's default `limit_multi_searches`. */
@@ -29,13 +30,13 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
       },
     },
     async (req, reply) => {
-      authorize(req, 'documents:search', req.params.collection);
-      const params = await prepare(req.params.collection, req.query);
+      const collection = await authorizeCollection(req, deps, 'documents:search', req.params.collection);
+      const params = await prepare(collection, req.query);
       // The typesense backend's answer goes out as the bytes Typesense sent (see raw-search.ts).
       if (deps.backend.searchRaw) {
-        return reply.type('application/json; charset=utf-8').send(await deps.backend.searchRaw(req.params.collection, params));
+        return reply.type('application/json; charset=utf-8').send(await deps.backend.searchRaw(collection, params));
       }
-      return deps.backend.search(req.params.collection, params);
+      return deps.backend.search(collection, params);
     },
   );
 
@@ -56,16 +57,22 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
       const common = req.query as Params;
       const searches = req.body.searches as Params[];
       // Scope is checked for every search before any runs: one forbidden collection fails the request.
-      const collections = searches.map((s, i) => {
+      const names = searches.map((s, i) => {
         const name = s.collection ?? common.collection;
+        const field = `searches[${i}].collection`;
         if (typeof name !== 'string' || name === '') {
           throw new AppError('VALIDATION_ERROR', `searches[${i}]: \`collection\` is required (in the search or the query string).`, {
-            details: { field: `searches[${i}].collection` },
+            details: { field },
           });
         }
-        authorize(req, 'documents:search', name);
+        if (name === '.' || name === '..' || name.includes('/') || !isWellFormed(name)) {
+          throw new AppError('VALIDATION_ERROR', `${field}: not a collection name (no '/', not '.' or '..').`, { details: { field } });
+        }
         return name;
       });
+      // Every name is checked, alias and target, before any search runs.
+      const collections: string[] = [];
+      for (const name of names) collections.push(await authorizeCollection(req, deps, 'documents:search', name));
       const results: Array<SearchResult | { code: number; error: string }> = await Promise.all(
         searches.map(async (s, i) => {
           const collection = collections[i] as string;

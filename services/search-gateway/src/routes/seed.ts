@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AppError, authorize, ErrorEnvelopeSchema } from '@fountain/kit';
+import { AppError, ErrorEnvelopeSchema } from '@fountain/kit';
 import { validateSearchParams } from '@fountain/search';
 import type { GatewayDeps } from '../deps.ts';
+import { authorizeCollection } from '../domain/scope.ts';
+import { Name, checkDocumentId } from './common.ts';
 
 const SyncBody = Type.Object(
   {
@@ -12,8 +14,8 @@ const SyncBody = Type.Object(
         description: 'The document for create/update; its `id` is a string',
       }),
     ),
-    document_id: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'The id for delete' })),
-    collection: Type.Optional(Type.String({ minLength: 1, description: 'Defaults to TYPESENSE_COLLECTION_NAME' })),
+    document_id: Type.Optional(Type.Union([Name, Type.Null()], { description: "The id for delete; not '.' or '..'" })),
+    collection: Type.Optional({ ...Name, description: 'Defaults to TYPESENSE_COLLECTION_NAME' }),
   },
   { additionalProperties: false },
 );
@@ -29,7 +31,7 @@ const SearchBody = Type.Object(
         description: 'Hits to return (default 100); sent to the engine as per_page',
       }),
     ),
-    collection: Type.Optional(Type.String({ minLength: 1, description: 'Defaults to TYPESENSE_COLLECTION_NAME' })),
+    collection: Type.Optional({ ...Name, description: 'Defaults to TYPESENSE_COLLECTION_NAME' }),
   },
   { additionalProperties: false },
 );
@@ -70,7 +72,7 @@ export const seedRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
     },
     async (req) => {
       const { document, document_id } = req.body;
-      const collection = req.body.collection ?? deps.defaultCollection;
+      const named = req.body.collection ?? deps.defaultCollection;
       const operation = req.body.operation.toLowerCase();
       if (!(OPERATIONS as readonly string[]).includes(operation)) {
         throw new AppError('VALIDATION_ERROR', 'Invalid operation. Supported operations: create, update, delete.', {
@@ -83,7 +85,7 @@ export const seedRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
             details: { field: 'document_id' },
           });
         }
-        authorize(req, 'documents:delete', collection);
+        const collection = await authorizeCollection(req, deps, 'documents:delete', named);
         await deps.backend.deleteDocument(collection, document_id);
       } else {
         if (!document) {
@@ -97,7 +99,8 @@ export const seedRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
             details: { field: 'document.id' },
           });
         }
-        authorize(req, 'documents:upsert', collection);
+        checkDocumentId(document.id, 'document.id');
+        const collection = await authorizeCollection(req, deps, 'documents:upsert', named);
         await deps.backend.writeDocument(collection, document, 'upsert');
       }
       return { message: `Document ${operation} operation successful.` };
@@ -115,8 +118,7 @@ export const seedRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
       },
     },
     async (req) => {
-      const collection = req.body.collection ?? deps.defaultCollection;
-      authorize(req, 'documents:search', collection);
+      const collection = await authorizeCollection(req, deps, 'documents:search', req.body.collection ?? deps.defaultCollection);
       const schema = await deps.schemas.get(collection);
       const { params } = validateSearchParams(
         {

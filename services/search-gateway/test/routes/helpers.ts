@@ -10,11 +10,13 @@ import { expect } from 'vitest';
 import type { LightMyRequestResponse, InjectOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiKey, ErrorCode } from '@fountain/kit';
-import { createEmbeddedBackend, type SearchBackend } from '@fountain/search';
+import { createEmbeddedBackend, createTypesenseBackend, type SearchBackend } from '@fountain/search';
+import type { TypesenseServer } from '@fountain/testing';
 import { buildApp } from '../../src/app.ts';
 import { SchemaCache } from '../../src/domain/schema-cache.ts';
 import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
 import { expectEnvelope } from '@fountain/testing';
+import { checkPathSegments } from './path-segments.ts';
 
 /** The shared envelope assertion (one copy, in @fountain/testing). */
 export { expectEnvelope };
@@ -25,6 +27,7 @@ export const KEY = {
   sequence: 'test-sequence-key-5f0c1e',
   sequenceAdmin: 'test-sequence-admin-key-9a7d2b',
   search: 'test-search-only-key-c41e88',
+  victimDeleter: 'test-victim-delete-key-71c0aa',
 } as const;
 
 /** Key ids (loggable), used to check the 403 message names the key, never its value. */
@@ -39,6 +42,8 @@ export const KEYS: ApiKey[] = [
     actions: ['documents:*', 'collections:*', 'aliases:*'],
   },
   { id: 'search-only', value: KEY.search, collections: ['*'], actions: ['documents:search'] },
+  // May only delete documents of `victim*`: the key of the `..` attack (issue 8, item 1).
+  { id: 'victim-deleter', value: KEY.victimDeleter, collections: ['victim*'], actions: ['documents:delete'] },
 ];
 
 /** The seeds' default collection (TYPESENSE_COLLECTION_NAME's default). */
@@ -66,6 +71,8 @@ export interface HarnessOptions {
   maxImportBytes?: number;
   /** Create the fixture collections (default true). */
   fixtures?: boolean;
+  /** Run on the typesense backend against this server instead of the embedded engine. */
+  typesense?: TypesenseServer;
 }
 
 /**
@@ -74,7 +81,10 @@ export interface HarnessOptions {
  */
 export async function buildHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-routes-'));
-  const backend = await createEmbeddedBackend({ dataDir: dir });
+  const ts = opts.typesense;
+  const backend = ts
+    ? createTypesenseBackend({ nodes: [{ host: ts.host, port: ts.port, protocol: 'http' }], apiKey: ts.apiKey })
+    : await createEmbeddedBackend({ dataDir: dir });
   if (opts.fixtures !== false) {
     for (const name of [DEFAULT_COLLECTION, 'sequence_a', 'story_a']) {
       await backend.createCollection(seedCollectionSchema(name));
@@ -389,6 +399,9 @@ export async function checkCommonRules(h: Harness, route: RouteCase): Promise<vo
       expectEnvelope(res, res.json<{ errorCode: ErrorCode }>().errorCode);
     }
   }
+
+  // `.`, `..`, `%2E%2E`, `%2F`, `\` and a lone surrogate in every name segment (issue 8, item 1).
+  if (route.route.includes(':')) await checkPathSegments(h, route);
 
   if (route.closedBody) {
     const n = fresh();
