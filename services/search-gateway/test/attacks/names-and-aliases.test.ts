@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTypesense, typesenseAvailable, type TypesenseServer } from '@fountain/testing';
-import { seedCollectionSchema } from '../src/domain/seed-schema.ts';
-import { FIXTURE_DOCS, KEY, ROUTES, buildHarness, expectEnvelope, expectValidation, withKey, type Harness } from './routes/helpers.ts';
-import { checkPathSegments, expectFixturesIntact, sendRaw } from './routes/path-segments.ts';
+import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
+import { FIXTURE_DOCS, KEY, ROUTES, buildHarness, expectEnvelope, expectValidation, withKey, type Harness } from '../routes/helpers.ts';
+import { checkPathSegments, expectFixturesIntact, sendRaw } from '../routes/path-segments.ts';
 
 const BACKENDS = ['embedded', ...(typesenseAvailable() ? ['typesense'] : [])] as const;
 
