@@ -147,6 +147,11 @@ export interface AuthOptions {
   keys: ApiKey[];
   /** Requests that need no key (default {@link isDefaultPublic}). */
   public?: (request: FastifyRequest) => boolean;
+  /**
+   * Keys known at run time (issued by the Key Management Service), asked when no static key matches.
+   * It must compare in constant time or by digest, and answer null for a revoked or expired key.
+   */
+  lookup?: (presented: string) => ApiKey | null;
 }
 
 /** The default public requests: health, readiness, metrics, docs and CORS preflights. */
@@ -220,7 +225,9 @@ export function authenticator(opts: AuthOptions): (request: FastifyRequest) => v
   const isPublic = opts.public ?? isDefaultPublic;
   return (request) => {
     if (isPublic(request)) return;
-    const key = findKey(keys, presentedKey(request));
+    const presented = presentedKey(request);
+    let key = findKey(keys, presented);
+    if (key === null && presented !== undefined && opts.lookup) key = opts.lookup(presented);
     if (key === null) throw new AppError('UNAUTHORIZED', UNAUTHORIZED_MESSAGE);
     request.apiKey = key;
     // Log the key's id for audit, never its value.

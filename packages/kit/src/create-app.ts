@@ -46,6 +46,8 @@ export interface CreateAppOptions {
   ready?: () => Promise<ReadyChecks>;
   /** API keys; when given, every non-public request needs one. */
   keys?: ApiKey[];
+  /** Keys known at run time (from the KMS), asked when no static key matches; see AuthOptions.lookup. */
+  keyLookup?: (presented: string) => ApiKey | null;
   /** Requests that need no key (default: /health, /ready, /metrics, /docs*, OPTIONS). */
   isPublic?: (request: FastifyRequest) => boolean;
   /** The OpenAPI document's info. */
@@ -127,7 +129,7 @@ export function createApp(opts: CreateAppOptions): App {
 
   // The one onRequest hook: the id is echoed first, so it is there even when auth rejects the
   // request. Callback style, so no promise is made per request; a throw reaches the error handler.
-  const authenticate = opts.keys ? authenticator({ keys: opts.keys, public: opts.isPublic }) : undefined;
+  const authenticate = opts.keys ? authenticator({ keys: opts.keys, public: opts.isPublic, lookup: opts.keyLookup }) : undefined;
   if (authenticate) app.decorateRequest('apiKey', null);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);

@@ -8,7 +8,11 @@ import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Type } from 'typebox';
 
-/** The result of a readiness check: each dependency, `true` when it answers or a reason when not. */
+/**
+ * The result of a readiness check: each dependency, `true` when it answers or a reason when not. A
+ * reason starting with `degraded` means the service still serves (e.g. with the last known keys while
+ * the KMS is down): `/ready` then answers 200 with status `degraded`, so no load balancer pulls it.
+ */
 export type ReadyChecks = Record<string, boolean | string>;
 
 /** One readiness check: `true` when the dependency answers, else the reason it does not. */
@@ -42,7 +46,7 @@ declare module 'fastify' {
 export const NOT_FOUND_ROUTE = 'not_found';
 
 const ReadyBody = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+  status: Type.Union([Type.Literal('ready'), Type.Literal('degraded'), Type.Literal('unavailable')]),
   checks: Type.Record(Type.String(), Type.Union([Type.Boolean(), Type.String()])),
 });
 
@@ -104,7 +108,7 @@ export const observabilityPlugin = fp(
       {
         schema: {
           tags: ['ops'],
-          summary: 'Readiness: every dependency answers (503 when one does not).',
+          summary: 'Readiness: every dependency answers (503 when one does not; 200 `degraded` when the service still serves without one).',
           response: { 200: ReadyBody, 503: ReadyBody },
         },
       },
@@ -117,8 +121,11 @@ export const observabilityPlugin = fp(
           request.log.warn({ err }, 'readiness check failed');
           checks = { ready: err instanceof Error ? err.message : 'readiness check failed' };
         }
-        const ok = Object.values(checks).every((v) => v === true);
-        return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks });
+        const values = Object.values(checks);
+        const degraded = (v: boolean | string) => typeof v === 'string' && v.startsWith('degraded');
+        const serving = values.every((v) => v === true || degraded(v));
+        const status = !serving ? 'unavailable' : values.every((v) => v === true) ? 'ready' : 'degraded';
+        return reply.code(serving ? 200 : 503).send({ status, checks });
       },
     );
 

@@ -2,7 +2,8 @@
  * The environment every domain service reads, with the seeds' variable names (seeds/000 3.b.ii,
  * seeds/002 2), and the one way to read it: parsed once at start-up, every problem listed at once.
  */
-import { ConfigError, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, loadConfig, parseDatabaseUrl, readEnv } from '@fountain/kit';
+import { ConfigError, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, jwtConfigVars, loadConfig, parseDatabaseUrl, readEnv } from '@fountain/kit';
+import { kmsClientFromConfig, kmsConfigVars, type KmsClient } from '@fountain/kms-client';
 import { Type, type Static, type TObject, type TProperties } from 'typebox';
 
 /** What differs between services in their common variables: the defaults. */
@@ -37,6 +38,9 @@ export function serviceConfigProperties(d: ServiceDefaults) {
     INDEX_WAIT_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 120_000, default: 5000 }),
     /** Largest JSON body in bytes. */
     BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+    /** The Key Management Service: with KEY_MANAGEMENT_URL the gateway key comes from it (seeds/001 3.e) and follows rotations. */
+    ...kmsConfigVars,
+    ...jwtConfigVars,
   };
 }
 
@@ -58,6 +62,8 @@ export interface ServiceSettings<C = CommonConfig> {
   config: C;
   /** A file path (never `:memory:`: sync opens its own connection to the file). */
   databasePath: string;
+  /** The Key Management Service, when KEY_MANAGEMENT_URL is set. */
+  kms?: KmsClient | null;
 }
 
 /**
@@ -93,10 +99,21 @@ export function readServiceSettings<S extends TObject>(
   // Read from env, not config, so these are reported even when the schema found other problems.
   if (env.NODE_ENV === 'production') {
     if (!env.API_KEY || env.API_KEY === SEED_DEV_API_KEY) problems.push("API_KEY: required in production (the seeds' placeholder is refused)");
-    if (!env.TYPESENSE_SERVICE_API_KEY || env.TYPESENSE_SERVICE_API_KEY === SEED_DEV_SERVICE_KEY) {
-      problems.push("TYPESENSE_SERVICE_API_KEY: required in production (the seeds' placeholder is refused)");
+    // With a KMS the key comes from it (GET /keys/{SERVICE_NAME}); the static one is then unused.
+    if (!env.KEY_MANAGEMENT_URL && (!env.TYPESENSE_SERVICE_API_KEY || env.TYPESENSE_SERVICE_API_KEY === SEED_DEV_SERVICE_KEY)) {
+      problems.push("TYPESENSE_SERVICE_API_KEY: required in production (the seeds' placeholder is refused), or KEY_MANAGEMENT_URL");
+    }
+  }
+  let kms: KmsClient | null = null;
+  if (config) {
+    const c = config as CommonConfig;
+    try {
+      kms = kmsClientFromConfig(c, c.NODE_ENV, { sub: c.SERVICE_NAME, roles: ['service'] });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
     }
   }
   if (problems.length > 0 || !config) throw new ConfigError(problems);
-  return { config, databasePath };
+  return { config, databasePath, kms };
 }

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { SEED_DEV_API_KEY, bindHost, createLogger, runServer, secretValues, settingsOrExit, type App, type RunningServer } from '@fountain/kit';
 import type { SearchBackend } from '@fountain/search';
+import { startServiceKey } from '@fountain/kms-client';
 import { startSync, type StartSyncOptions, type Sync, type TableDeclaration } from '@fountain/sync';
 import type { Logger } from 'pino';
 import type { Static, TObject } from 'typebox';
@@ -51,6 +52,8 @@ export interface OpenService {
   app: App;
   db: Database.Database;
   sync: Sync;
+  /** Stops following the KMS (when the key comes from it). */
+  stopKeys(): void;
   /** Closes the app, stops sync, closes the database. */
   close(): Promise<void>;
 }
@@ -68,17 +71,26 @@ export async function openService<S extends TObject>(def: ServiceDefinition<S>, 
   const file = resolve(settings.databasePath);
   // Tables first (migrations), then sync: it derives the collection schemas from them and installs
   // its capture triggers; from then on every committed change is on its way to the index.
+  // seeds/001 3.e: with a KMS the gateway key is fetched at start and re-read every KEY_REFRESH_MS, so a
+  // rotation is picked up within its grace period; sync asks for the current key on every request.
+  const serviceKey =
+    settings.kms && !opts.backend
+      ? await startServiceKey({ client: settings.kms, service: config.SERVICE_NAME, refreshMs: config.KEY_REFRESH_MS, ...(opts.logger && { logger: opts.logger }) })
+      : undefined;
   const db = openDatabase(file, def.migrations);
   let sync: Sync;
   try {
     sync = await startSync({
       database: file,
       tables: def.tables(config),
-      ...(opts.backend ? { backend: opts.backend } : { gateway: { url: config.TYPESENSE_CLIENT_URL, apiKey: config.TYPESENSE_SERVICE_API_KEY } }),
+      ...(opts.backend
+        ? { backend: opts.backend }
+        : { gateway: { url: config.TYPESENSE_CLIENT_URL, apiKey: serviceKey ? () => serviceKey.current() : config.TYPESENSE_SERVICE_API_KEY } }),
       ...(opts.logger && { logger: opts.logger }),
       ...opts.sync,
     });
   } catch (err) {
+    serviceKey?.stop();
     db.close();
     throw err;
   }
@@ -94,12 +106,15 @@ export async function openService<S extends TObject>(def: ServiceDefinition<S>, 
     logger: opts.logger ?? false,
     bodyLimit: config.BODY_LIMIT,
   });
+  if (serviceKey) app.addReadyCheck('key_management', () => serviceKey.status());
   await def.routes(app, { db, sync, config });
   return {
     app,
     db,
     sync,
+    stopKeys: () => serviceKey?.stop(),
     async close() {
+      serviceKey?.stop();
       await app.close();
       await sync.stop();
       db.close();
@@ -126,6 +141,7 @@ export async function runService<S extends TObject>(def: ServiceDefinition<S>, e
     host,
     logger,
     onClose: async () => {
+      service.stopKeys();
       await service.sync.stop();
       service.db.close();
     },
@@ -139,6 +155,7 @@ export async function runService<S extends TObject>(def: ServiceDefinition<S>, e
     `    docs      http://${shown}:${config.PORT}/docs`,
     `    database  ${resolve(settings.databasePath)}`,
     `    search    ${config.TYPESENSE_CLIENT_URL} (${collections})`,
+    ...(config.KEY_MANAGEMENT_URL ? [`    gateway key from the Key Management Service at ${config.KEY_MANAGEMENT_URL} (${config.SERVICE_NAME})`] : []),
     `    key       ${config.API_KEY === SEED_DEV_API_KEY ? `${SEED_DEV_API_KEY}  (the seeds' development key; set API_KEY to change it)` : 'API_KEY (from the environment)'}`,
     '',
   ];

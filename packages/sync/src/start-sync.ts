@@ -27,8 +27,11 @@ export interface StartSyncOptions {
   database: string;
   /** The synced tables: the service's one declaration. */
   tables: TableDeclaration[];
-  /** The Search Gateway and the service's key; sync talks to it with the official typesense client. */
-  gateway?: { url: string; apiKey: string };
+  /**
+   * The Search Gateway and the service's key; sync talks to it with the official typesense client.
+   * A function is asked on every request, so a key rotated by the KMS is switched mid-stream.
+   */
+  gateway?: { url: string; apiKey: string | (() => string) };
   /** Or any backend (the embedded one in-process, for a single-binary setup or tests). */
   backend?: SearchBackend;
   logger?: SyncLogger;

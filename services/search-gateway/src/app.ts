@@ -5,11 +5,14 @@ import { collectionRoutes } from './routes/collections.ts';
 import { documentRoutes } from './routes/documents.ts';
 import { searchRoutes } from './routes/search.ts';
 import { aliasRoutes } from './routes/aliases.ts';
+import type { KeyMirror } from '@fountain/kms-client';
 import type { Logger } from 'pino';
 
 /** What buildApp needs besides the deps: who may call, and how to log. */
 export interface GatewayAppOptions {
   keys: ApiKey[];
+  /** Keys issued by the Key Management Service (its mirror), asked when no static key matches. */
+  keyMirror?: Pick<KeyMirror, 'lookup' | 'status'>;
   logger?: Logger | false;
   bodyLimit?: number;
 }
@@ -25,8 +28,13 @@ export async function buildApp(deps: GatewayDeps, opts: GatewayAppOptions) {
     logger: opts.logger ?? false,
     ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
     keys: opts.keys,
+    ...(opts.keyMirror ? { keyLookup: (presented: string) => opts.keyMirror!.lookup(presented) } : {}),
     health: () => ({ status: 'healthy' }),
-    ready: async () => ({ [`search_backend_${deps.backend.kind}`]: await deps.backend.health() }),
+    ready: async () => ({
+      [`search_backend_${deps.backend.kind}`]: await deps.backend.health(),
+      // KMS down: degraded (the last known keys still work), never unavailable.
+      ...(opts.keyMirror ? { key_management: opts.keyMirror.status() } : {}),
+    }),
     openapi: {
       title: 'Search Gateway (Typesense Client Microservice)',
       description:

@@ -1,3 +1,5 @@
+import { jwtConfigVars } from '@fountain/kit';
+import { kmsConfigVars } from '@fountain/kms-client';
 import { Type, type Static } from 'typebox';
 
 /**
@@ -36,6 +38,9 @@ export const GatewayConfigSchema = Type.Object({
   /** Largest JSON body in bytes; JSONL imports get MAX_IMPORT_BYTES. */
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024 }),
   MAX_IMPORT_BYTES: Type.Integer({ minimum: 1024, default: 256 * 1024 * 1024 }),
+  /** The Key Management Service (keys it issues are accepted, revocations within a second) and the gateway's credential. */
+  ...kmsConfigVars,
+  ...jwtConfigVars,
 });
 
 /** The parsed gateway configuration. */

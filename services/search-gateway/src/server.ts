@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { bindHost, createLogger, runServer, secretValues, settingsOrExit } from '@fountain/kit';
 import { createEmbeddedBackend, createTypesenseBackend, type SearchBackend } from '@fountain/search';
+import { startKeyMirror } from '@fountain/kms-client';
+import { Registry, type Metric } from 'prom-client';
 import { buildApp } from './app.ts';
 import { SEED_DEV_SERVICE_KEY } from './config.ts';
 import { readSettings } from './settings.ts';
@@ -11,7 +13,7 @@ import { ensureDefaultCollection } from './domain/ensure-collection.ts';
 /** Starts the Search Gateway: config, backend, default collection, HTTP server, graceful shutdown. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const settings = settingsOrExit(() => readSettings(env));
-  const { config, nodes, keys } = settings;
+  const { config, nodes, keys, kms } = settings;
   // Every configured secret is masked in every line (the admin key, and each service key's value).
   const log = createLogger({ name: 'search-gateway', level: config.LOG_LEVEL, secrets: [...secretValues(config), ...keys.map((k) => k.value)] });
 
@@ -30,7 +32,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     defaultCollection: config.TYPESENSE_COLLECTION_NAME,
     maxImportBytes: config.MAX_IMPORT_BYTES,
   };
-  const app = await buildApp(deps, { keys, logger: log, bodyLimit: config.BODY_LIMIT });
+  const registry = new Registry();
+  // The last known key set lives next to the data (digests only): a key revoked before a restart stays refused.
+  const keyMirror = kms
+    ? await startKeyMirror({ client: kms, persistPath: resolve(config.DATA_DIR, 'kms-keys.json'), registry, logger: log })
+    : undefined;
+  const app = await buildApp(deps, { keys, keyMirror, logger: log, bodyLimit: config.BODY_LIMIT });
+  for (const metric of registry.getMetricsAsArray()) app.metricsRegistry.registerMetric(metric as unknown as Metric);
   const stopEnsure = new AbortController();
   ensureDefaultCollection(backend, deps.defaultCollection, log, stopEnsure.signal).catch((err: unknown) =>
     log.error({ err }, 'could not create the default collection'),
@@ -43,6 +51,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     logger: log,
     onClose: async () => {
       stopEnsure.abort();
+      await keyMirror?.stop();
       await backend.close();
     },
   });
@@ -53,6 +62,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     `    URL       http://${host === '0.0.0.0' ? 'localhost' : host}:${config.PORT}`,
     `    docs      http://${host === '0.0.0.0' ? 'localhost' : host}:${config.PORT}/docs`,
     `    backend   ${where}`,
+    ...(config.KEY_MANAGEMENT_URL ? [`    keys      from the Key Management Service at ${config.KEY_MANAGEMENT_URL}`] : []),
     `    key       ${config.TYPESENSE_SERVICE_API_KEY ? 'TYPESENSE_SERVICE_API_KEY (from the environment)' : `${SEED_DEV_SERVICE_KEY}  (the seeds' development key; set TYPESENSE_SERVICE_API_KEY to change it)`}`,
     '',
   ];

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, parseApiKeys, readEnv, type ApiKey } from '@fountain/kit';
+import { kmsClientFromConfig, type KmsClient } from '@fountain/kms-client';
 import { typesenseNodesFromEnv, type TypesenseNode } from '@fountain/search';
 import { GatewayConfigSchema, SEED_DEV_SERVICE_KEY, type GatewayConfig } from './config.ts';
 
@@ -7,6 +8,8 @@ export interface GatewaySettings {
   config: GatewayConfig;
   nodes: TypesenseNode[] | null;
   keys: ApiKey[];
+  /** The Key Management Service, when KEY_MANAGEMENT_URL is set. */
+  kms: KmsClient | null;
 }
 
 /**
@@ -33,7 +36,8 @@ export function readSettings(realEnv: Record<string, string | undefined>, envFil
   const extra = env.GATEWAY_API_KEYS ? (collect(() => parseApiKeys(env.GATEWAY_API_KEYS), 'GATEWAY_API_KEYS: ') ?? []) : [];
   // Read from env, not config, so these are reported even when the schema found other problems.
   if (env.NODE_ENV === 'production') {
-    if (!env.TYPESENSE_SERVICE_API_KEY) problems.push('TYPESENSE_SERVICE_API_KEY: required in production');
+    // With a KMS the services' keys come from it; the static key is then optional.
+    if (!env.TYPESENSE_SERVICE_API_KEY && !env.KEY_MANAGEMENT_URL) problems.push('TYPESENSE_SERVICE_API_KEY: required in production (or KEY_MANAGEMENT_URL)');
     if (env.TYPESENSE_SERVICE_API_KEY === SEED_DEV_SERVICE_KEY) {
       problems.push("TYPESENSE_SERVICE_API_KEY: the seeds' placeholder key is refused in production");
     }
@@ -41,17 +45,15 @@ export function readSettings(realEnv: Record<string, string | undefined>, envFil
   if (fromEnv.nodes && !env.TYPESENSE_API_KEY) {
     problems.push('TYPESENSE_API_KEY: required when TYPESENSE_HOST or TYPESENSE_NODES is set');
   }
+  const kms = config ? collect(() => kmsClientFromConfig(config, config.NODE_ENV, { sub: 'search-gateway', roles: ['gateway'] })) : undefined;
   if (problems.length > 0 || !config) throw new ConfigError(problems);
+  const staticKey = config.TYPESENSE_SERVICE_API_KEY ?? (config.NODE_ENV === 'production' ? undefined : SEED_DEV_SERVICE_KEY);
   const keys: ApiKey[] = [
-    {
-      id: 'service',
-      value: config.TYPESENSE_SERVICE_API_KEY ?? SEED_DEV_SERVICE_KEY,
-      collections: ['*'],
-      actions: ['*'],
-      description: 'TYPESENSE_SERVICE_API_KEY',
-    },
+    ...(staticKey === undefined
+      ? []
+      : [{ id: 'service', value: staticKey, collections: ['*'], actions: ['*'], description: 'TYPESENSE_SERVICE_API_KEY' }]),
     ...extra,
   ];
-  return { config, nodes: fromEnv.nodes, keys };
+  return { config, nodes: fromEnv.nodes, keys, kms: kms ?? null };
 }
 

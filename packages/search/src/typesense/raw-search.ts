@@ -17,7 +17,8 @@ import type { TypesenseNode } from './nodes-from-env.ts';
 /** Options of {@link createRawSearch}. */
 export interface RawSearchOptions {
   nodes: TypesenseNode[];
-  apiKey: string;
+  /** The key, or a function answering the current one (a key the KMS rotates). */
+  apiKey: string | (() => string);
   /** Per-attempt timeout (connect, headers and body), as the client's connectionTimeoutSeconds. */
   timeoutSeconds: number;
   /** Attempts after the first on a network error or 5xx, moving to the next node each time. */
@@ -68,7 +69,7 @@ export function createRawSearch(opts: RawSearchOptions): RawSearch {
           const res = await pools[i]!.request({
             method: 'GET',
             path: prefixes[i] + tail,
-            headers: { 'x-typesense-api-key': opts.apiKey, 'accept-encoding': 'identity' },
+            headers: { 'x-typesense-api-key': typeof opts.apiKey === 'function' ? opts.apiKey() : opts.apiKey, 'accept-encoding': 'identity' },
           });
           const body = Buffer.from(await res.body.arrayBuffer());
           if (res.statusCode === 200) return body;

@@ -27,8 +27,11 @@ import { normalizeMultiSearchResult, normalizeSearchResult } from './search-resu
 export interface TypesenseBackendOptions {
   /** One node, or every node of a Raft cluster; the client fails over between them. */
   nodes: TypesenseNode[];
-  /** The Typesense admin key. Never logged, never put in an error message. */
-  apiKey: string;
+  /**
+   * The Typesense admin key (or the gateway key of a service). Never logged, never put in an error
+   * message. A function is asked on every request: a key the KMS rotates is switched mid-stream.
+   */
+  apiKey: string | (() => string);
   /** Per-attempt timeout of ordinary calls (search, document and collection reads/writes). Default 3. */
   connectionTimeoutSeconds?: number;
   /** Retries of ordinary calls after a network error or a 5xx. Default max(2, nodes.length). */
@@ -83,10 +86,19 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
   const httpAgent = new HttpAgent({ keepAlive: true, timeout: 5_000 });
   const httpsAgent = new HttpsAgent({ keepAlive: true, timeout: 5_000 });
 
+  const currentKey = opts.apiKey;
+  const keyHeaders: Record<string, string> =
+    typeof currentKey === 'function'
+      ? Object.defineProperties({ 'Accept-Encoding': 'identity' } as Record<string, string>, {
+          'X-TYPESENSE-API-KEY': { get: currentKey, enumerable: true },
+        })
+      : { 'Accept-Encoding': 'identity' };
   const makeClient = (timeoutSeconds: number, numRetries: number, retryIntervalSeconds: number): Client =>
     new Client({
       nodes: opts.nodes.map((n) => ({ ...n })),
-      apiKey: opts.apiKey,
+      // The client reads `apiKey` once; a rotating key goes in a header getter it reads per request
+      // (its own additionalHeaders are merged after, and so win over, the key it was built with).
+      apiKey: typeof opts.apiKey === 'function' ? 'rotating' : opts.apiKey,
       connectionTimeoutSeconds: timeoutSeconds,
       numRetries,
       retryIntervalSeconds,
@@ -97,7 +109,7 @@ export function createTypesenseBackend(opts: TypesenseBackendOptions): SearchBac
       httpsAgent,
       // Without this, axios asks for gzip: Typesense then compresses every answer and we inflate it
       // again, which cost the gateway a third of its search throughput on a loopback or LAN link.
-      additionalHeaders: { 'Accept-Encoding': 'identity' },
+      additionalHeaders: keyHeaders,
       logger: clientLogger(opts.logger),
       // Error bodies that are not JSON (0.24.1 pastes ids into them unescaped) become `{message}`.
       axiosAdapter: tolerantJsonAdapter(),
