@@ -71,7 +71,8 @@ describe('issue, list, rotate, revoke, update scope', () => {
     const k = await issue(h, { service: 'revoked_svc', ...SCOPE });
     const res = await h.app.inject({ method: 'POST', url: `/keys/${k.key.id}/revoke`, headers: await as('admin') });
     expect(res.json()).toMatchObject({ state: 'revoked' });
-    const again = await h.app.inject({ method: 'POST', url: `/keys/${k.key.id}/revoke`, headers: await as('admin') });
+    // With `Content-Type: application/json` and no body, as curl -X POST -H ... sends it.
+    const again = await h.app.inject({ method: 'POST', url: `/keys/${k.key.id}/revoke`, headers: { ...(await as('admin')), 'content-type': 'application/json' } });
     expect(again.json().revoked_at).toBe(res.json().revoked_at);
     expect((await h.app.inject({ url: '/keys/revoked_svc', headers: await as('admin') })).statusCode).toBe(404);
     // A revoked lineage can be issued afresh.
