@@ -24,7 +24,7 @@ beforeAll(async () => {
   kmsPort = await freePort();
   kms = await startKms();
   gateway = await startGateway();
-}, 120_000);
+}, 180_000);
 afterAll(async () => {
   await gateway?.stop();
   await kms?.stop();
