@@ -74,6 +74,9 @@ export function toEnvelope(
       return envelopeOf('VALIDATION_ERROR', 'Request body is not valid JSON', null);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return envelopeOf('VALIDATION_ERROR', "Request body cannot be empty when content-type is 'application/json'", null);
+    case 'FST_ERR_BAD_URL':
+      // Fastify's message quotes the whole URL, query string (and any key in it) included.
+      return envelopeOf('VALIDATION_ERROR', 'The URL path is not valid percent-encoded UTF-8', { field: 'path' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
       const accepted = opts.acceptedContentTypes ?? DEFAULT_CONTENT_TYPES;
       return envelopeOf('VALIDATION_ERROR', `Unsupported Content-Type; accepted: ${accepted.join(', ')}`, { accepted });

@@ -35,6 +35,10 @@ export async function startGateway(
     nodeArgs?: string[];
     /** A fixed port, e.g. to restart a gateway where its clients expect it (default: a free one). */
     port?: number;
+    /** How much of its output to keep (see startService). */
+    outputLimit?: number;
+    /** How long to wait for it to answer /health (default 30 s). */
+    timeoutMs?: number;
   } = {},
 ): Promise<GatewayProcess> {
   const serviceKey = opts.serviceKey ?? 'test-gateway-service-key-0123456789';
@@ -52,6 +56,8 @@ export async function startGateway(
       },
       ...(opts.nodeArgs && { nodeArgs: opts.nodeArgs }),
       ...(opts.port !== undefined && { port: opts.port }),
+      ...(opts.outputLimit !== undefined && { outputLimit: opts.outputLimit }),
+      ...(opts.timeoutMs !== undefined && { timeoutMs: opts.timeoutMs }),
     });
     return Object.assign(proc, {
       serviceKey,

@@ -38,6 +38,8 @@ export async function startService(opts: {
   command?: { file: string; args: string[] };
   /** Start it as its own process group, so `kill()` SIGKILLs the whole tree, as a crash of a host would. */
   processGroup?: boolean;
+  /** How much of the output `output()` keeps, from the end (default 20,000 characters). */
+  outputLimit?: number;
 }): Promise<ServiceProcess> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
@@ -62,7 +64,7 @@ export async function startService(opts: {
   };
   let out = '';
   const keep = (chunk: Buffer): void => {
-    out = (out + chunk.toString()).slice(-20_000);
+    out = (out + chunk.toString()).slice(-(opts.outputLimit ?? 20_000));
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
