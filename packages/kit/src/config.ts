@@ -245,3 +245,21 @@ export function settingsOrExit<T>(read: () => T): T {
     process.exit(1);
   }
 }
+
+/**
+ * Runs an async start-up step (opening a data store) and, when it fails with an error already worded
+ * for the operator (a `ConfigError` or a `StartupError`, by name), prints that one message and exits
+ * with status 1, as {@link settingsOrExit} does. Anything else is a bug and keeps its stack.
+ *
+ * @example
+ *   const backend = await startupOrExit(() => createEmbeddedBackend({ dataDir }));
+ */
+export async function startupOrExit<T>(step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (!(err instanceof Error && (err.name === 'ConfigError' || err.name === 'StartupError'))) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
+}

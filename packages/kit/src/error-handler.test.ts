@@ -35,6 +35,9 @@ function build(opts: { bodyLimit?: number; lines?: string[] } = {}): App {
   app.get('/app-error', async () => {
     throw new AppError('CONFLICT', 'Version 3 already exists', { details: { version: 3 } });
   });
+  app.get('/disk-full', async () => {
+    throw new AppError('SEARCH_BACKEND_UNAVAILABLE', 'The disk is full', { retryAfterSeconds: 30, details: { retryable: true } });
+  });
   app.get('/backend-down', async () => {
     throw new AppError('SEARCH_BACKEND_UNAVAILABLE', 'Search backend is unavailable', { cause: new Error('ECONNREFUSED') });
   });
@@ -63,6 +66,14 @@ describe('error handler', () => {
     expect(res.statusCode).toBe(503);
     expect(envelope(res.body).errorCode).toBe('SEARCH_BACKEND_UNAVAILABLE');
     expect(lines.join('\n')).toContain('ECONNREFUSED');
+    expect(res.headers['retry-after']).toBeUndefined();
+  });
+
+  it('sends Retry-After when the AppError says how long to wait', async () => {
+    const res = await build().inject({ url: '/disk-full' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('30');
+    expect(envelope(res.body)).toEqual({ errorCode: 'SEARCH_BACKEND_UNAVAILABLE', message: 'The disk is full', details: { retryable: true } });
   });
 
   it('answers 400 naming the field for schema validation, listing every issue', async () => {

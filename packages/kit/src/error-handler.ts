@@ -107,6 +107,7 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   if (internal) request.log.error({ err: error }, 'request failed');
   else request.log.info({ errorCode: envelope.errorCode, message: envelope.message }, 'request rejected');
   if (reply.sent) return reply;
+  if (error instanceof AppError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   return sendEnvelope(reply, status, envelope);
 }
 

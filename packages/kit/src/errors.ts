@@ -80,17 +80,20 @@ export class AppError extends Error {
   readonly details: unknown;
   /** Whether retrying the same request later may succeed (network, 5xx, no leader). */
   readonly retryable: boolean;
+  /** Seconds a client should wait before retrying; the error handler sends it as `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    opts: { details?: unknown; cause?: unknown; retryable?: boolean } = {},
+    opts: { details?: unknown; cause?: unknown; retryable?: boolean; retryAfterSeconds?: number } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
     this.details = opts.details ?? null;
     this.retryable = opts.retryable ?? (code === 'SEARCH_BACKEND_UNAVAILABLE' || code === 'UPSTREAM_UNAVAILABLE' || code === 'UPSTREAM_TIMEOUT');
+    this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 
   /** The HTTP status of this error's code. */

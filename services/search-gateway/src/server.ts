@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { bindHost, createLogger, runServer, secretValues, settingsOrExit } from '@fountain/kit';
+import { bindHost, createLogger, ensureWritableDir, runServer, secretValues, settingsOrExit, startupOrExit } from '@fountain/kit';
 import { createEmbeddedBackend, createTypesenseBackend, type SearchBackend } from '@fountain/search';
 import { startKeyMirror } from '@fountain/kms-client';
 import { Registry, type Metric } from 'prom-client';
@@ -21,9 +20,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   if (nodes) {
     backend = createTypesenseBackend({ nodes, apiKey: config.TYPESENSE_API_KEY as string, logger: log });
   } else {
-    const dataDir = resolve(config.DATA_DIR, 'search');
-    mkdirSync(dataDir, { recursive: true });
-    backend = await createEmbeddedBackend({ dataDir, logger: log });
+    // A missing, unwritable or read-only data directory (or store file) is one line naming the path
+    // and the problem, like bad configuration; never a raw SQLITE_CANTOPEN.
+    const dataDir = settingsOrExit(() => ensureWritableDir(resolve(config.DATA_DIR, 'search'), 'DATA_DIR'));
+    backend = await startupOrExit(() => createEmbeddedBackend({ dataDir, logger: log }));
   }
 
   const deps = {

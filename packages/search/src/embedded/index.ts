@@ -2,6 +2,7 @@
 import type { SearchBackend } from '../backend.ts';
 import { EmbeddedBackend, type EmbeddedLogger } from './embedded-backend.ts';
 import { SearchStore } from './store.ts';
+import { openFailure } from './store-faults.ts';
 
 export { EmbeddedBackend, type EmbeddedLogger } from './embedded-backend.ts';
 
@@ -25,6 +26,7 @@ export async function createEmbeddedBackend(opts: EmbeddedBackendOptions): Promi
     return new EmbeddedBackend(store, opts.logger);
   } catch (err) {
     store.close();
-    throw err;
+    // The start-up check writes too (repairs, the unique index): a full disk there is a start-up error.
+    throw openFailure(err, store.path);
   }
 }

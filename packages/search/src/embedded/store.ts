@@ -4,10 +4,11 @@
  * is the source of truth; the in-memory index is rebuilt from it at start.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Document } from '../backend.ts';
 import type { NormalizedSchema } from './schema.ts';
+import { openFailure, storeFault } from './store-faults.ts';
 
 /** One stored collection. */
 export interface StoredCollection {
@@ -56,14 +57,23 @@ export class SearchStore {
   private readonly stmts;
 
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
     this.path = join(dataDir, 'search.db');
-    this.db = new Database(this.path);
-    // WAL lets readers (export, backups) run beside the writer; NORMAL is durable across process
-    // crashes in WAL mode and only risks the last commits on power loss, which the outbox replays.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(MIGRATION);
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      // SQLite would open a file it may not write read-only without a word, and fail at the first write.
+      for (const f of [this.path, `${this.path}-wal`]) if (existsSync(f)) accessSync(f, constants.W_OK);
+      db = new Database(this.path);
+      // WAL lets readers (export, backups) run beside the writer; NORMAL is durable across process
+      // crashes in WAL mode and only risks the last commits on power loss, which the outbox replays.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(MIGRATION);
+    } catch (err) {
+      if (db?.open) db.close();
+      throw openFailure(err, this.path);
+    }
+    this.db = db;
     this.stmts = {
       listCollections: this.db.prepare('SELECT name, schema_json, created_at, next_seq FROM collections ORDER BY ordinal'),
       insertCollection: this.db.prepare(
@@ -102,20 +112,22 @@ export class SearchStore {
 
   /** Stores a new collection. */
   createCollection(schema: NormalizedSchema, createdAt: number): void {
-    this.stmts.insertCollection.run(schema.name, JSON.stringify(schema), createdAt);
+    this.write(() => this.stmts.insertCollection.run(schema.name, JSON.stringify(schema), createdAt));
   }
 
   /** Replaces a collection's schema (after a PATCH). Documents keep dropped fields' values, as in Typesense. */
   updateSchema(schema: NormalizedSchema): void {
-    this.stmts.updateSchema.run(JSON.stringify(schema), schema.name);
+    this.write(() => this.stmts.updateSchema.run(JSON.stringify(schema), schema.name));
   }
 
   /** Removes a collection and its documents in one transaction. */
   deleteCollection(name: string): void {
-    this.db.transaction(() => {
-      this.stmts.deleteCollectionDocs.run(name);
-      this.stmts.deleteCollection.run(name);
-    })();
+    this.write(() =>
+      this.db.transaction(() => {
+        this.stmts.deleteCollectionDocs.run(name);
+        this.stmts.deleteCollection.run(name);
+      })(),
+    );
   }
 
   /**
@@ -123,10 +135,12 @@ export class SearchStore {
    * documents that shared one, and the collection's counter.
    */
   saveRepair(collection: string, renumbered: Array<{ id: string; seq: number }>, nextSeq: number): void {
-    this.db.transaction(() => {
-      for (const r of renumbered) this.stmts.setDocSeq.run(r.seq, collection, r.id);
-      this.stmts.updateSeq.run(nextSeq, collection);
-    })();
+    this.write(() =>
+      this.db.transaction(() => {
+        for (const r of renumbered) this.stmts.setDocSeq.run(r.seq, collection, r.id);
+        this.stmts.updateSeq.run(nextSeq, collection);
+      })(),
+    );
   }
 
   /**
@@ -134,10 +148,12 @@ export class SearchStore {
    * after the start-up check has renumbered the clashes older versions could leave behind.
    */
   enforceUniqueSeqs(): void {
-    this.db.exec(`
-      CREATE UNIQUE INDEX IF NOT EXISTS documents_seq_unique ON documents (collection, seq);
-      DROP INDEX IF EXISTS documents_by_seq;
-    `);
+    this.write(() =>
+      this.db.exec(`
+        CREATE UNIQUE INDEX IF NOT EXISTS documents_seq_unique ON documents (collection, seq);
+        DROP INDEX IF EXISTS documents_by_seq;
+      `),
+    );
   }
 
   /**
@@ -145,13 +161,15 @@ export class SearchStore {
    * `nextSeq` must already count every number the batch uses, so a restart never hands one out again.
    */
   writeBatch(collection: string, writes: DocWrite[], nextSeq: number): void {
-    this.db.transaction(() => {
-      for (const w of writes) {
-        if (w.kind === 'put') this.stmts.putDoc.run(w.collection, w.id, w.seq, JSON.stringify(w.doc));
-        else this.stmts.deleteDoc.run(w.collection, w.id);
-      }
-      this.stmts.updateSeq.run(nextSeq, collection);
-    })();
+    this.write(() =>
+      this.db.transaction(() => {
+        for (const w of writes) {
+          if (w.kind === 'put') this.stmts.putDoc.run(w.collection, w.id, w.seq, JSON.stringify(w.doc));
+          else this.stmts.deleteDoc.run(w.collection, w.id);
+        }
+        this.stmts.updateSeq.run(nextSeq, collection);
+      })(),
+    );
   }
 
   /** All aliases. */
@@ -161,12 +179,24 @@ export class SearchStore {
 
   /** Creates or retargets an alias. */
   upsertAlias(name: string, collectionName: string): void {
-    this.stmts.upsertAlias.run(name, collectionName);
+    this.write(() => this.stmts.upsertAlias.run(name, collectionName));
   }
 
   /** Removes an alias. */
   deleteAlias(name: string): void {
-    this.stmts.deleteAlias.run(name);
+    this.write(() => this.stmts.deleteAlias.run(name));
+  }
+
+  /**
+   * Runs one write (one transaction, which SQLite rolls back whole when it fails), turning a full,
+   * read-only or failing disk into the retryable 503 (store-faults.ts).
+   */
+  private write(fn: () => unknown): void {
+    try {
+      fn();
+    } catch (err) {
+      throw storeFault(err, this.path) ?? err;
+    }
   }
 
   /** Closes the database file. */
