@@ -109,5 +109,5 @@ describe('runServer', () => {
     expect(plain.child.exitCode).toBeNull();
     plain.child.kill('SIGTERM');
     expect(await plain.exited).toBe(0);
-  }, 30_000);
+  }, 60_000);
 });

@@ -96,7 +96,7 @@ describe('an unusable data directory stops the gateway with one line naming the 
     mount(['--bind', t.dir], t.dir);
     spawnSync('mount', ['-o', 'remount,ro,bind', t.dir]);
     await expectOneLine({ DATA_DIR: t.dir }, t.dir, /^DATA_DIR: .* cannot be created: .*read-only \(EROFS\)$/);
-  }, 90_000);
+  }, 120_000);
 
   it.runIf(canRunAsNobody)('a directory this user may not write, and a missing one it may not create (run as nobody)', async () => {
     const t = tempDir('gw-perm-');
@@ -106,7 +106,7 @@ describe('an unusable data directory stops the gateway with one line naming the 
     chmodSync(t.dir, 0o755);
     await expectOneLine({ DATA_DIR: owned }, join(owned, 'search'), /is not writable: permission denied for uid 65534 .*\(EACCES\)$/, NOBODY);
     await expectOneLine({ DATA_DIR: join(owned, 'missing') }, join(owned, 'missing', 'search'), /does not exist and cannot be created: .*permission denied.*\(EACCES\)$/, NOBODY);
-  }, 90_000);
+  }, 120_000);
 
   it('a path through a file, and a store file that is not a database', async () => {
     const t = tempDir('gw-file-');
@@ -116,7 +116,7 @@ describe('an unusable data directory stops the gateway with one line naming the 
     mkdirSync(join(t.dir, 'bad', 'search'), { recursive: true });
     writeFileSync(join(t.dir, 'bad', 'search', 'search.db'), 'not a database, just text that is long enough to be read as a header');
     await expectOneLine({ DATA_DIR: join(t.dir, 'bad') }, join(t.dir, 'bad', 'search', 'search.db'), /not a SQLite database \(SQLITE_NOTADB\)$/);
-  }, 90_000);
+  }, 120_000);
 });
 
 describe.runIf(canMount)('a full disk under the embedded store (a real tmpfs)', () => {
@@ -178,5 +178,5 @@ describe.runIf(canMount)('a full disk under the embedded store (a real tmpfs)', 
     gw = await startGateway({ serviceKey: KEY, env: { DATA_DIR: t.dir, LOG_LEVEL: 'info' } });
     expect(await exported()).toEqual([...acknowledged].sort());
     expect(gw.output()).not.toContain('repaired at start');
-  }, 120_000);
+  }, 180_000);
 });

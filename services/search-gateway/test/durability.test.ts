@@ -74,7 +74,7 @@ describe('embedded backend durability across gateway restarts (real process)', (
     const s = await call(g, 'GET', '/collections/t/documents/search?q=document&query_by=title&per_page=250');
     expect((JSON.parse(s.text) as { found: number }).found).toBe(3);
     expect(JSON.parse((await call(g, 'GET', '/collections/t')).text)).toMatchObject({ num_documents: 3 });
-  }, 60_000);
+  }, 120_000);
 
   it('a SIGKILL in the middle of an import burst loses no acknowledged document', async () => {
     data = tempDir('gw-durability-kill-');
@@ -109,7 +109,7 @@ describe('embedded backend durability across gateway restarts (real process)', (
     expect(missing, `acknowledged but missing from the export after the restart`).toEqual([]);
     expect(v.found).toBe(v.exported.length);
     expect(JSON.parse((await call(g, 'GET', '/collections/t')).text)).toMatchObject({ num_documents: v.exported.length });
-  }, 60_000);
+  }, 120_000);
 });
 
 async function exportedIds(g: GatewayProcess): Promise<string[]> {
@@ -175,5 +175,5 @@ describe('sync on the embedded backend across a gateway restart (real processes)
     } finally {
       db.close();
     }
-  }, 60_000);
+  }, 120_000);
 });
