@@ -1,4 +1,4 @@
-import { bindHost, createJwtVerifier, createLogger, runServer, settingsOrExit } from '@fountain/kit';
+import { bindHost, createJwtVerifier, createLogger, runServer, secretValues, settingsOrExit } from '@fountain/kit';
 import { Redis } from 'ioredis';
 import { buildApp } from './app.ts';
 import { createSearchGatewayClient } from './clients/search-gateway.ts';
@@ -8,7 +8,7 @@ import { readSettings } from './config.ts';
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const settings = settingsOrExit(() => readSettings(env));
   const { config } = settings;
-  const log = createLogger({ name: 'edge', level: config.LOG_LEVEL });
+  const log = createLogger({ name: 'edge', level: config.LOG_LEVEL, secrets: secretValues(config) });
   const verifier = createJwtVerifier(settings.jwt);
   const search = settings.upstreams.find((u) => u.name === 'search');
   if (search === undefined) throw new Error('no search upstream');

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { bindHost, createJwtVerifier, createLogger, runServer, settingsOrExit } from '@fountain/kit';
+import { bindHost, createJwtVerifier, createLogger, runServer, secretValues, settingsOrExit } from '@fountain/kit';
 import { buildApp } from './app.ts';
 import { readSettings } from './config.ts';
 import { openStore } from './db/store.ts';
@@ -15,7 +15,7 @@ const AUTO_ROTATE_CHECK_MS = 60_000;
 /** Starts the Key Management Service: config, database, provisioning, HTTP server, graceful shutdown. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const { config, databasePath, masterKey, jwt, provision } = settingsOrExit(() => readSettings(env));
-  const log = createLogger({ name: 'key-management', level: config.LOG_LEVEL });
+  const log = createLogger({ name: 'key-management', level: config.LOG_LEVEL, secrets: secretValues(config) });
   const dbFile = databasePath === ':memory:' ? databasePath : resolve(databasePath);
   if (dbFile !== ':memory:') mkdirSync(dirname(dbFile), { recursive: true });
   const store = openStore(dbFile);
