@@ -19,8 +19,8 @@ import {
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import { authenticator, isDefaultPublic, type ApiKey } from './auth.ts';
-import { DEFAULT_CONTENT_TYPES, envelopeResponse, errorHandlerPlugin, handleError } from './error-handler.ts';
-import { jsonBodyParser } from './json-body.ts';
+import { envelopeResponse, errorHandlerPlugin, handleError } from './error-handler.ts';
+import { registerBodyParser } from './json-body.ts';
 import { documentErrors, methodTable } from './route-table.ts';
 import { createLogger } from './logger.ts';
 import { observabilityPlugin, type ReadyChecks } from './observability.ts';
@@ -40,7 +40,7 @@ export interface CreateAppOptions {
   logger?: Logger | false;
   /** The largest accepted body in bytes (default 10 MiB), for JSON and text/NDJSON alike. */
   bodyLimit?: number;
-  /** The `/health` body (default `{"status":"healthy"}`). */
+  /** The `/health` body (default `{"status":"healthy","ok":true}`: the seeds' shape and Typesense's at once). */
   health?: () => unknown;
   /** The `/ready` checks. */
   ready?: () => Promise<ReadyChecks>;
@@ -104,6 +104,9 @@ export function createApp(opts: CreateAppOptions): App {
     ...(logger === undefined ? { logger: false } : { loggerInstance: logger, childLoggerFactory: deferredChildLoggerFactory }),
     bodyLimit,
     ...(opts.trustProxy !== undefined && { trustProxy: opts.trustProxy }),
+    // Lenient about transport, as Typesense is: `/collections/c/documents/` is the same route as
+    // `/collections/c/documents` (the Python client writes the slash), on every path of every service.
+    routerOptions: { ignoreTrailingSlash: true },
     genReqId: genRequestId,
     requestIdHeader: false, // genRequestId validates the caller's header; the log label stays 'reqId'
     schemaController: { compilersFactory: { buildValidator: buildValidator as unknown as BuildCompilerFromPool } },
@@ -137,9 +140,8 @@ export function createApp(opts: CreateAppOptions): App {
     done();
   });
 
-  // Fastify's JSON parser, but naming the field of a `__proto__` key, and refusing lone surrogates.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, jsonBodyParser());
+  // Every body is read as JSON whatever its Content-Type, or as text where a route asks (json-body.ts).
+  registerBodyParser(app, bodyLimit);
 
   // Every route's OpenAPI entry lists the error envelope for the statuses it can answer, and a
   // request with a method the path doesn't route is a 405 (see route-table.ts). Installed before
@@ -151,9 +153,6 @@ export function createApp(opts: CreateAppOptions): App {
     documentErrors(route, isPublicPath(route.url, isPublic), opts.keys !== undefined);
   });
 
-  // Typesense's JSONL import posts text/plain; NDJSON is its proper name. Both arrive as strings.
-  // (Fastify's built-in text/plain parser already does this, under the same body limit.)
-  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string', bodyLimit }, (_request, body, done) => done(null, body));
 
   // @fastify/swagger collects routes in an onRoute hook, which only sees routes added after it is
   // installed. Registering it normally defers it to boot, so routes added right after createApp
@@ -182,7 +181,7 @@ export function createApp(opts: CreateAppOptions): App {
   // Tell Fastify's dependency check (@fastify/swagger-ui needs it) that swagger is installed.
   app.register(fp(async () => {}, { name: '@fastify/swagger', fastify: '5.x' }));
 
-  app.register(errorHandlerPlugin, { acceptedContentTypes: DEFAULT_CONTENT_TYPES, allowedMethods: (path) => methods.allowed(path) });
+  app.register(errorHandlerPlugin, { allowedMethods: (path) => methods.allowed(path) });
   app.register(observabilityPlugin, { health: opts.health, ready: opts.ready, defaultLabels: { service: opts.name } });
   app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   return app;

@@ -47,7 +47,8 @@ function build(opts: { bodyLimit?: number; lines?: string[] } = {}): App {
   app.get('/teapot', async () => {
     throw Object.assign(new Error('I am a teapot'), { statusCode: 418 });
   });
-  app.post('/ndjson', async (request) => ({ type: typeof request.body, body: request.body }));
+  app.post('/ndjson', { config: { bodyAs: 'text' } }, async (request) => ({ type: typeof request.body, body: request.body }));
+  app.post('/echo', async (request) => ({ type: typeof request.body, body: request.body }));
   return app;
 }
 
@@ -125,23 +126,59 @@ describe('error handler', () => {
     expect(big.statusCode).toBe(413);
   });
 
-  it('answers 400 for malformed and empty JSON bodies', async () => {
+  it('answers 400 naming the problem for a malformed JSON body, and reads an empty body as none', async () => {
     const app = build();
     const malformed = await app.inject({ method: 'POST', url: '/elements', headers: { 'content-type': 'application/json' }, payload: '{"elementId": ' });
     expect(malformed.statusCode).toBe(400);
-    expect(envelope(malformed.body)).toMatchObject({ errorCode: 'VALIDATION_ERROR', message: 'Request body is not valid JSON' });
+    expect(envelope(malformed.body)).toMatchObject({ errorCode: 'VALIDATION_ERROR', details: [{ path: 'body', message: 'is not valid JSON' }] });
+    expect(envelope(malformed.body).message).toMatch(/^Request body is not valid JSON: .+/);
+    const poisoned = await app.inject({ method: 'POST', url: '/elements', payload: '{"elementId": 1, "name": "x", "__proto__": {"admin": true}}' });
+    expect(poisoned.statusCode).toBe(400);
+    expect(envelope(poisoned.body).message).toBe('body/__proto__ is a forbidden key (it could change an object prototype)');
+    // An empty body is no body: the route's schema names what is missing.
     const empty = await app.inject({ method: 'POST', url: '/elements', headers: { 'content-type': 'application/json' }, payload: '' });
     expect(empty.statusCode).toBe(400);
-    expect(envelope(empty.body).errorCode).toBe('VALIDATION_ERROR');
+    expect(envelope(empty.body)).toMatchObject({ errorCode: 'VALIDATION_ERROR', message: 'body must be object' });
   });
 
-  it('answers 400 naming the accepted types for an unsupported content type', async () => {
-    const res = await build().inject({ method: 'POST', url: '/elements', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
-    expect(res.statusCode).toBe(400);
-    const body = envelope(res.body);
-    expect(body.errorCode).toBe('VALIDATION_ERROR');
-    expect(body.message).toContain('application/json');
-    expect(body.message).toContain('application/x-ndjson');
+  // Real clients label JSON in many ways: the Python typesense client sends no Content-Type, curl -d
+  // sends form-urlencoded, the Go client's import octet-stream. Typesense reads all of them as JSON.
+  it.each([
+    ['no Content-Type', undefined],
+    ['application/json', 'application/json'],
+    ['application/json with a charset', 'application/json; charset=utf-8'],
+    ['form-urlencoded (curl -d)', 'application/x-www-form-urlencoded'],
+    ['text/plain', 'text/plain'],
+    ['application/octet-stream', 'application/octet-stream'],
+    ['an unknown type', 'application/xml'],
+  ])('reads a JSON body sent with %s', async (_label, contentType) => {
+    const res = await build().inject({
+      method: 'POST',
+      url: '/elements',
+      headers: contentType === undefined ? {} : { 'content-type': contentType },
+      payload: '{"elementId": 3, "name": "x"}',
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ ok: true });
+    const bad = await build().inject({ method: 'POST', url: '/elements', headers: contentType === undefined ? {} : { 'content-type': contentType }, payload: 'elementId=3&name=x' });
+    expect(bad.statusCode).toBe(400);
+    expect(envelope(bad.body).message).toMatch(/^Request body is not valid JSON/);
+  });
+
+  it('hands a text route its body as a string whatever the Content-Type', async () => {
+    const app = build();
+    for (const type of [undefined, 'application/octet-stream', 'application/x-www-form-urlencoded', 'application/json']) {
+      const res = await app.inject({ method: 'POST', url: '/ndjson', headers: type ? { 'content-type': type } : {}, payload: '{"id":"1"}\n{"id":"2"}' });
+      expect(res.json(), type).toEqual({ type: 'string', body: '{"id":"1"}\n{"id":"2"}' });
+    }
+  });
+
+  it('routes a path with a trailing slash like the same path without it', async () => {
+    const app = build();
+    const res = await app.inject({ method: 'POST', url: '/elements/?limit=5', payload: { elementId: 1, name: 'x' } });
+    expect(res.statusCode).toBe(200);
+    expect((await app.inject({ url: '/items/?n=1&flag=false' })).json()).toEqual({ n: 1, flag: false });
+    expect((await app.inject({ url: '/health/' })).statusCode).toBe(200);
   });
 
   it('maps other 4xx errors by status', async () => {
@@ -163,16 +200,16 @@ describe('error handler', () => {
 
   it('answers a `__proto__` key with a 400 naming it, and a lone surrogate with a 400 naming its field', async () => {
     const app = build();
-    const proto = await app.inject({ method: 'POST', url: '/ndjson', headers: { 'content-type': 'application/json' }, payload: '{"a":{"__proto__":{"x":1}}}' });
+    const proto = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"a":{"__proto__":{"x":1}}}' });
     expect(proto.statusCode).toBe(400);
     expect(envelope(proto.body)).toMatchObject({ errorCode: 'VALIDATION_ERROR', details: [{ path: 'body/a/__proto__' }] });
     expect(envelope(proto.body).message).toContain('body/a/__proto__');
-    const ctor = await app.inject({ method: 'POST', url: '/ndjson', headers: { 'content-type': 'application/json' }, payload: '{"constructor":{"prototype":{}}}' });
+    const ctor = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"constructor":{"prototype":{}}}' });
     expect(envelope(ctor.body).message).toContain('body/constructor');
-    const lone = await app.inject({ method: 'POST', url: '/ndjson', headers: { 'content-type': 'application/json' }, payload: '{"list":["ok","\\ud800x"]}' });
+    const lone = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"list":["ok","\\ud800x"]}' });
     expect(lone.statusCode).toBe(400);
     expect(envelope(lone.body).message).toContain('body/list/1');
-    const paired = await app.inject({ method: 'POST', url: '/ndjson', headers: { 'content-type': 'application/json' }, payload: '{"emoji":"\\ud83d\\ude00"}' });
+    const paired = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload: '{"emoji":"\\ud83d\\ude00"}' });
     expect(paired.statusCode).toBe(200);
   });
 

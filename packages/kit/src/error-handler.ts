@@ -18,14 +18,9 @@ export interface ValidationIssue {
 
 /** Options for {@link errorHandlerPlugin}. */
 export interface ErrorHandlerOptions {
-  /** Content types the app parses, named in the error for an unsupported one. */
-  acceptedContentTypes?: readonly string[];
   /** The methods a concrete path is routed for: a request with another one is a 405, not a 404. */
   allowedMethods?: (path: string) => string[];
 }
-
-/** The content types {@link createApp} registers parsers for. */
-export const DEFAULT_CONTENT_TYPES: readonly string[] = ['application/json', 'text/plain', 'application/x-ndjson'];
 
 /** The generic message of an unexpected failure; the details are only in the logs. */
 export const INTERNAL_MESSAGE = 'Internal server error';
@@ -54,10 +49,7 @@ export function validationIssues(context: string | undefined, validation: readon
 }
 
 /** Maps any error to the status and envelope the caller sees; `internal` marks failures to log loudly. */
-export function toEnvelope(
-  error: unknown,
-  opts: ErrorHandlerOptions = {},
-): { status: number; envelope: ErrorEnvelope; internal: boolean } {
+export function toEnvelope(error: unknown): { status: number; envelope: ErrorEnvelope; internal: boolean } {
   if (error instanceof AppError) {
     return { status: error.status, envelope: error.toEnvelope(), internal: error.status >= 500 };
   }
@@ -70,17 +62,9 @@ export function toEnvelope(
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return envelopeOf('PAYLOAD_TOO_LARGE', 'Request body is too large', null);
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return envelopeOf('VALIDATION_ERROR', 'Request body is not valid JSON', null);
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return envelopeOf('VALIDATION_ERROR', "Request body cannot be empty when content-type is 'application/json'", null);
     case 'FST_ERR_BAD_URL':
       // Fastify's message quotes the whole URL, query string (and any key in it) included.
       return envelopeOf('VALIDATION_ERROR', 'The URL path is not valid percent-encoded UTF-8', { field: 'path' });
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
-      const accepted = opts.acceptedContentTypes ?? DEFAULT_CONTENT_TYPES;
-      return envelopeOf('VALIDATION_ERROR', `Unsupported Content-Type; accepted: ${accepted.join(', ')}`, { accepted });
-    }
   }
   const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
   if (status >= 400 && status < 500) {
@@ -102,8 +86,8 @@ export function sendEnvelope(reply: FastifyReply, status: number, envelope: Erro
 }
 
 /** Handles one error: logs it (5xx with cause at error level) and writes the envelope. */
-export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply, opts: ErrorHandlerOptions = {}): FastifyReply {
-  const { status, envelope, internal } = toEnvelope(error, opts);
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, envelope, internal } = toEnvelope(error);
   if (internal) request.log.error({ err: error }, 'request failed');
   else request.log.info({ errorCode: envelope.errorCode, message: envelope.message }, 'request rejected');
   if (reply.sent) return reply;
@@ -136,7 +120,7 @@ export function envelopeResponse(code: ErrorCode, message: string): string {
  */
 export const errorHandlerPlugin = fp(
   async function errorHandler(app: FastifyInstance, opts: ErrorHandlerOptions) {
-    app.setErrorHandler((error, request, reply) => handleError(error, request, reply, opts));
+    app.setErrorHandler((error, request, reply) => handleError(error, request, reply));
     app.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0] ?? '';
       const allowed = opts.allowedMethods?.(path) ?? [];

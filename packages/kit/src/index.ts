@@ -5,11 +5,10 @@ export { ConfigError, boolVar, isSecretName, loadConfig, portVar, readEnv, secre
 export { StartupError, describeFsError, ensureWritableDir } from './data-dir.ts';
 export type { LoadConfigOptions } from './config.ts';
 export { REDACT_PATHS, createLogger, redactUrl, secretMasker, serializeError } from './logger.ts';
-export { isWellFormed, jsonBodyParser, parseJsonText } from './json-body.ts';
+export { isWellFormed, parseJsonText, registerBodyParser } from './json-body.ts';
 export type { CreateLoggerOptions } from './logger.ts';
 export { REQUEST_ID_HEADER, genRequestId, isValidRequestId, requestIdHeaders } from './request-id.ts';
 export {
-  DEFAULT_CONTENT_TYPES,
   INTERNAL_MESSAGE,
   envelopeResponse,
   errorHandlerPlugin,

@@ -1,12 +1,25 @@
 /**
- * The JSON body parser of every service. Fastify's own refuses `__proto__` and
- * `constructor.prototype` keys too, but answers "not valid JSON", which names no field; and it lets
- * lone UTF-16 surrogates (`"\ud800"`) through, which no UTF-8 store (SQLite, Typesense) can hold: they
- * were written as invalid UTF-8. This parser refuses both with a 400 naming the field.
+ * The body parser of every service: lenient about transport, strict about meaning.
+ * - Real clients label the same JSON body in many ways (the Python `typesense` client sends no
+ *   Content-Type, curl `-d` sends form-urlencoded, the Go client's import application/octet-stream),
+ *   and Typesense reads all of them as JSON. So does every FountainAI service: a body is read as JSON
+ *   whatever its Content-Type, or handed over as text to a route that asks for text
+ *   (`config: { bodyAs: 'text' }`, e.g. a JSONL import). An empty body is no body.
+ * - A body that is not JSON is a 400 naming why. Fastify's own parser refuses `__proto__` and
+ *   `constructor.prototype` keys too, but answers "not valid JSON", which names no field; and it lets
+ *   lone UTF-16 surrogates (`"\ud800"`) through, which no UTF-8 store (SQLite, Typesense) can hold:
+ *   they were written as invalid UTF-8. This parser refuses both with a 400 naming the field.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from './errors.ts';
 import { BODY_LIMITS, scanJsonText } from './json-limits.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `'text'`: the route receives its body as a string (e.g. JSONL), whatever the Content-Type. */
+    bodyAs?: 'json' | 'text';
+  }
+}
 
 /** A lone surrogate: in a `u` regex, a paired surrogate is one astral code point and never matches. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
@@ -68,11 +81,11 @@ const NEEDS_WALK = /\\u|__proto__|constructor/;
 
 /**
  * Parses a JSON request body, throwing a VALIDATION_ERROR AppError naming the field for a forbidden
- * key (`__proto__`, `constructor.prototype`) or a string holding a lone surrogate, and Fastify's
- * FST_ERR_CTP_INVALID_JSON_BODY-shaped error for text that is not JSON, and a VALIDATION_ERROR naming
- * the bound for a body nested deeper than BODY_LIMITS allows (checked on the text, before parsing).
- * Bodies without a `\u` escape or a suspicious key are parsed once, with no walk: well-formed UTF-8
- * text can't decode to a lone surrogate.
+ * key (`__proto__`, `constructor.prototype`) or a string holding a lone surrogate, naming the
+ * parser's complaint for text that is not JSON, and naming the bound for a body nested deeper than
+ * BODY_LIMITS allows (checked on the text, before parsing). Bodies without a `\u` escape or a
+ * suspicious key are parsed once, with no walk: well-formed UTF-8 text can't decode to a lone
+ * surrogate.
  *
  * @example
  *   parseJsonText('{"a":"\\ud800"}'); // throws: body/a is not valid Unicode
@@ -92,8 +105,8 @@ export function parseJsonText(text: string): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    throw Object.assign(new Error('Request body is not valid JSON'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 });
+  } catch (err) {
+    throw new AppError('VALIDATION_ERROR', `Request body is not valid JSON: ${(err as Error).message}`, { details: [{ path: 'body', message: 'is not valid JSON' }] });
   }
   if (NEEDS_WALK.test(text)) {
     const problem = firstProblem(value, []);
@@ -103,19 +116,25 @@ export function parseJsonText(text: string): unknown {
 }
 
 /**
- * A Fastify content-type parser (`parseAs: 'string'`) for application/json built on
- * {@link parseJsonText}. An empty body is refused, as Fastify does, unless `allowEmpty` (then it
- * parses as no body).
+ * Replaces Fastify's per-content-type parsers with one catch-all: JSON (through
+ * {@link parseJsonText}; an empty body is no body, so a route that needs one answers 400 from its
+ * schema) for every route, text for the routes whose config says `bodyAs: 'text'`. The route's or the
+ * app's body limit applies to both.
  *
  * @example
- *   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser());
+ *   registerBodyParser(app, 10 * 1024 * 1024);
+ *   app.post('/import', { config: { bodyAs: 'text' } }, async (req) => (req.body as string).split('\n').length);
  */
-export function jsonBodyParser(opts: { allowEmpty?: boolean } = {}) {
-  return (_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void => {
+export function registerBodyParser(app: FastifyInstance, bodyLimit: number): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (request: FastifyRequest, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text === '') {
-      if (opts.allowEmpty) done(null, undefined);
-      else done(Object.assign(new Error("Request body cannot be empty when content-type is 'application/json'"), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY', statusCode: 400 }));
+    if (request.routeOptions.config.bodyAs === 'text') {
+      done(null, text);
+      return;
+    }
+    if (text.trim() === '') {
+      done(null, undefined);
       return;
     }
     try {
@@ -123,5 +142,5 @@ export function jsonBodyParser(opts: { allowEmpty?: boolean } = {}) {
     } catch (err) {
       done(err as Error);
     }
-  };
+  });
 }

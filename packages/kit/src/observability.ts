@@ -20,7 +20,10 @@ export type ReadyCheck = () => boolean | string | Promise<boolean | string>;
 
 /** Options for {@link observabilityPlugin}. */
 export interface ObservabilityOptions {
-  /** The `/health` body (default `{"status":"healthy"}`). */
+  /**
+   * The `/health` body. The default answers the seeds' `{"status":"healthy"}` and Typesense's
+   * `{"ok":true}` at once, so the official clients' health checks read it as healthy too.
+   */
   health?: () => unknown;
   /** Checks dependencies for `/ready`; ready when every check is `true`. A throw counts as not ready. */
   ready?: () => Promise<ReadyChecks>;
@@ -100,7 +103,7 @@ export const observabilityPlugin = fp(
       done();
     });
 
-    const health = opts.health ?? (() => ({ status: 'healthy' }));
+    const health = opts.health ?? (() => ({ status: 'healthy', ok: true }));
     app.get('/health', { schema: { tags: ['ops'], summary: 'Liveness: the process answers.' } }, async () => health());
 
     app.get(

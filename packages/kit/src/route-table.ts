@@ -23,7 +23,8 @@ export interface MethodTable {
 
 /** Creates an empty {@link MethodTable}. */
 export function methodTable(): MethodTable {
-  const router = FindMyWay({ ignoreTrailingSlash: false });
+  // Same trailing-slash rule as the app's router (create-app.ts).
+  const router = FindMyWay({ ignoreTrailingSlash: true });
   return {
     add(route) {
       const methods = Array.isArray(route.method) ? route.method : [route.method];

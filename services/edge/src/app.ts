@@ -20,7 +20,6 @@ export async function buildApp(deps: EdgeDeps, opts: EdgeAppOptions & { logger?:
     version: '0.1.0',
     logger: opts.logger ?? false,
     ...(opts.trustProxy !== undefined && { trustProxy: opts.trustProxy }),
-    health: () => ({ status: 'healthy' }),
     ready: async () => {
       const checks: Record<string, boolean | string> = {};
       await Promise.all(

@@ -1,4 +1,4 @@
-import { createApp, jsonBodyParser, type ApiKey } from '@fountain/kit';
+import { createApp, type ApiKey } from '@fountain/kit';
 import type { GatewayDeps } from './deps.ts';
 import { seedRoutes } from './routes/seed.ts';
 import { collectionRoutes } from './routes/collections.ts';
@@ -29,7 +29,6 @@ export async function buildApp(deps: GatewayDeps, opts: GatewayAppOptions) {
     ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
     keys: opts.keys,
     ...(opts.keyMirror ? { keyLookup: (presented: string) => opts.keyMirror!.lookup(presented) } : {}),
-    health: () => ({ status: 'healthy' }),
     ready: async () => ({
       [`search_backend_${deps.backend.kind}`]: await deps.backend.health(),
       // KMS down: degraded (the last known keys still work), never unavailable.
@@ -50,11 +49,6 @@ export async function buildApp(deps: GatewayDeps, opts: GatewayAppOptions) {
     const query = request.query as Record<string, unknown> | undefined;
     if (query && typeof query === 'object' && 'x-typesense-api-key' in query) delete query['x-typesense-api-key'];
   });
-  // The official client sends `Content-Type: application/json` with an empty body on every DELETE, and
-  // Typesense accepts that; Fastify's JSON parser refuses it with a 400. An empty JSON body is read as
-  // no body (routes that need one still answer 400 from their schema); anything else parses as before.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser({ allowEmpty: true }));
   await app.register(seedRoutes, { deps });
   await app.register(collectionRoutes, { deps });
   await app.register(documentRoutes, { deps });

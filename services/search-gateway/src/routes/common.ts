@@ -40,3 +40,12 @@ export const NameParams = Type.Object({ name: Name });
 
 /** Any JSON object, passed through from the engine as it is. */
 export const JsonObject = Type.Record(Type.String(), Type.Unknown());
+
+/**
+ * A query parameter that Typesense 0.24.1 accepts and ignores and that real clients send: the gateway
+ * accepts it with any value and drops it before the engine sees it (docs/gateway.md lists them).
+ * Parameters that would change the meaning of a request stay out of the schemas, so they remain a 400.
+ */
+export function Ignored(why: string) {
+  return Type.Optional(Type.String({ description: `Accepted and ignored, as Typesense 0.24.1 does: ${why}` }));
+}

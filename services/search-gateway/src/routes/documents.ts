@@ -5,7 +5,7 @@ import type { WriteAction } from '@fountain/search';
 import { safeFilter } from '../domain/filters.ts';
 import { authorizeCollection } from '../domain/scope.ts';
 import type { GatewayDeps } from '../deps.ts';
-import { Name, JsonObject, checkDocumentId } from './common.ts';
+import { Ignored, Name, JsonObject, checkDocumentId } from './common.ts';
 
 const CollectionParams = Type.Object({ collection: Name });
 const DocParams = Type.Object({ collection: Name, id: Name });
@@ -60,6 +60,9 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     '/collections/:collection/documents/import',
     {
       bodyLimit: deps.maxImportBytes,
+      // JSONL whatever the Content-Type: curl's documented import sends form-urlencoded, the Go client
+      // application/octet-stream, the Python client none at all.
+      config: { bodyAs: 'text' },
       schema: {
         summary: 'Import JSONL; one result line per document, in order',
         description: 'Always 200 when the request itself is valid, as in Typesense: per-document failures are result lines.',
@@ -72,9 +75,8 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
             batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
             return_id: Type.Optional(Type.Boolean()),
             return_doc: Type.Optional(Type.Boolean()),
-            // The official client (v2, v3) sends its own client-side option along in the query string;
-            // Typesense ignores it, so the gateway accepts and drops it.
-            throwOnFail: Type.Optional(Type.Boolean({ description: 'Ignored: an option of the official client, sent along by it' })),
+            throwOnFail: Ignored('an option of the npm client (v2, v3), which sends it along in the query string'),
+            remote_embedding_batch_size: Ignored('embeddings are not part of the supported subset; the Go client can send it'),
           },
           { additionalProperties: false },
         ),
@@ -84,12 +86,9 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       const action = req.query.action ?? 'create';
       const collection = await authorizeCollection(req, deps, 'documents:import', req.params.collection);
       if (action !== 'create') await authorizeCollection(req, deps, ACTION_SCOPE[action], req.params.collection);
-      const body = req.body;
-      if (typeof body !== 'string') {
-        throw new AppError('VALIDATION_ERROR', 'The import body must be JSONL (Content-Type: text/plain or application/x-ndjson), one document per line.');
-      }
-      if (body.trim() === '') throw new AppError('VALIDATION_ERROR', 'The request body was empty.');
-      const { throwOnFail: _clientOnly, ...options } = req.query;
+      const body = req.body as string;
+      if (body === undefined || body.trim() === '') throw new AppError('VALIDATION_ERROR', 'The request body was empty.');
+      const { throwOnFail: _clientOnly, remote_embedding_batch_size: _embeddings, ...options } = req.query;
       const out = await deps.backend.importDocuments(collection, body, options);
       return reply.type(TEXT).send(out);
     },
@@ -129,7 +128,11 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
         tags,
         params: CollectionParams,
         querystring: Type.Object(
-          { filter_by: Type.String({ minLength: 1 }), batch_size: Type.Optional(Type.Integer({ minimum: 1 })) },
+          {
+            filter_by: Type.String({ minLength: 1 }),
+            batch_size: Type.Optional(Type.Integer({ minimum: 1 })),
+            ignore_not_found: Ignored('a delete by filter that matches nothing answers {"num_deleted":0} anyway'),
+          },
           { additionalProperties: false },
         ),
       },
@@ -153,7 +156,10 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
         summary: 'Update fields of a document',
         tags,
         params: DocParams,
-        querystring: Type.Object({ dirty_values: Type.Optional(DirtyValues) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { dirty_values: Type.Optional(DirtyValues), action: Ignored('a PATCH is always an update of an existing document') },
+          { additionalProperties: false },
+        ),
         body: JsonObject,
       },
     },
@@ -166,8 +172,22 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     },
   );
 
-  app.delete('/collections/:collection/documents/:id', { schema: { summary: 'Delete a document', tags, params: DocParams } }, async (req) => {
-    const collection = await authorizeCollection(req, deps, 'documents:delete', req.params.collection);
-    return deps.backend.deleteDocument(collection, req.params.id);
-  });
+  app.delete(
+    '/collections/:collection/documents/:id',
+    {
+      schema: {
+        summary: 'Delete a document',
+        tags,
+        params: DocParams,
+        querystring: Type.Object(
+          { ignore_not_found: Ignored('deleting a missing document is still a 404 NOT_FOUND, as in 0.24.1') },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const collection = await authorizeCollection(req, deps, 'documents:delete', req.params.collection);
+      return deps.backend.deleteDocument(collection, req.params.id);
+    },
+  );
 };

@@ -191,7 +191,7 @@ describe('POST /sequence/version and the reads', () => {
 
 describe('ops', () => {
   it('/health, /ready (database and relay), /metrics with sync metrics, /docs', async () => {
-    expect((await h.app.inject({ url: '/health' })).json()).toEqual({ status: 'healthy' });
+    expect((await h.app.inject({ url: '/health' })).json()).toEqual({ status: 'healthy', ok: true });
     const ready = await h.app.inject({ url: '/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({ status: 'ready', checks: { database: true, sync_relay: true } });
