@@ -171,6 +171,21 @@ describe('documents', () => {
     expect(some).toBe('{"id":"3","year":2010}\n{"id":"4","year":2010}\n{"id":"5","year":2010}');
   });
 
+  it('writes keys in Typesense\'s order (UTF-8 byte order, nested too) on export, get, write and search', async () => {
+    // `expected` is what Typesense 0.24.1 exports for this import line (checked against the binary):
+    // every object's keys sorted by their UTF-8 bytes, so "Z" < "extra" < "é" < U+FFFF < an emoji.
+    const line = '{"😀":3,"year":1,"title":"t","\uffff":4,"id":"k1","é":1,"genre":"g","Z":2,"extra":{"b":[{"d":1,"c":2}],"a":1}}';
+    await b.importDocuments('movies', line, { action: 'create' });
+    const expected = '{"Z":2,"extra":{"a":1,"b":[{"c":2,"d":1}]},"genre":"g","id":"k1","title":"t","year":1,"é":1,"\uffff":4,"😀":3}';
+    const exported = (await b.exportDocuments('movies', { filter_by: 'id:k1' })).split('\n');
+    expect(exported).toEqual([expected]);
+    expect(JSON.stringify(await b.getDocument('movies', 'k1'))).toBe(expected);
+    const updated = await b.writeDocument('movies', { year: 2, id: 'k1', 'A': 0 }, 'update');
+    expect(Object.keys(updated)).toEqual(['A', 'Z', 'extra', 'genre', 'id', 'title', 'year', 'é', '\uffff', '😀']);
+    const hit = (await b.search('movies', { q: 't', query_by: 'title', filter_by: 'id:k1' })).hits[0]?.document;
+    expect(Object.keys(hit ?? {})).toEqual(Object.keys(updated));
+  });
+
   it('stores and finds a 1 MB string', async () => {
     const big = `${'lorem ipsum '.repeat(87_000)}needle ${'dolor '.repeat(1000)}`;
     expect(big.length).toBeGreaterThan(1_000_000);

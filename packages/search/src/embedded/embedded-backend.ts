@@ -19,6 +19,7 @@ import type { DocWrite } from './store.ts';
 import type { SearchStore } from './store.ts';
 import type { PlannedWrite } from './write-document.ts';
 import { checkAction, planWrite } from './write-document.ts';
+import { sortedKeys } from './sorted-keys.ts';
 import { checkFieldValue } from './validate-document.ts';
 
 /** Where the embedded engine reports what its start-up check found (pino's signature). */
@@ -229,7 +230,8 @@ export class EmbeddedBackend implements SearchBackend {
       if (include || exclude) {
         doc = Object.fromEntries(Object.entries(doc).filter(([k]) => (!include || include.has(k)) && !exclude?.has(k)));
       }
-      lines.push(JSON.stringify(doc));
+      // Typesense's key order even for documents stored before the engine sorted them on write.
+      lines.push(JSON.stringify(sortedKeys(doc)));
     }
     return lines.join('\n');
   }

@@ -5,6 +5,7 @@
 import type { Document, WriteAction } from '../backend.ts';
 import type { CollectionState } from './collection-state.ts';
 import { conflict, invalid, notFound } from './errors.ts';
+import { sortedKeys } from './sorted-keys.ts';
 import { checkId, validateDocument } from './validate-document.ts';
 
 /** A validated write: the document to store under `id` with sequence number `seq`. */
@@ -50,9 +51,11 @@ export function planWrite(
     }
     if (!existing) throw notFound(`Could not find a document with id: ${givenId}`);
     const patch = validateDocument(fields, doc, true);
-    const merged: Document = { ...existing.doc, ...patch };
+    let merged: Document = { ...existing.doc, ...patch };
     // An optional field sent as null is removed, as in Typesense's partial updates.
     for (const f of fields) if (doc[f.name] === null && f.optional) delete merged[f.name];
+    // Stored with Typesense's key order, so every answer (write, get, hit, export) has it.
+    merged = sortedKeys(merged);
     return { id: existing.id, seq: existing.seq, doc: merged, response: merged };
   }
 
@@ -66,7 +69,7 @@ export function planWrite(
     id = String(seq);
     while (state.byId.has(id) || pending.has(id)) id = String(allocateSeq());
   }
-  const stored: Document = { ...valid, id };
+  const stored: Document = sortedKeys({ ...valid, id });
   return { id, seq, doc: stored, response: stored };
 }
 

@@ -199,6 +199,30 @@ conformance({
   },
 });
 
+conformance({
+  name: 'export: the exact bytes Typesense writes, key order included',
+  async run(t) {
+    const name = `export_bytes_${t.ns}`;
+    await t.client.collections().create(booksSchema(name));
+    // Keys in reverse order, an undeclared nested object and non-ASCII keys: Typesense answers every
+    // object with its keys sorted by their UTF-8 bytes.
+    const reversed = (d: Record<string, unknown>) => Object.fromEntries(Object.entries(d).reverse());
+    const lines = [
+      { ...reversed(BOOKS[4] as Document), zz: { y: [{ b: 1, a: 2 }], x: 'é' }, Ä: 1 },
+      reversed(BOOKS[0] as Document),
+    ].map((d) => JSON.stringify(d));
+    await t.client.collections(name).documents().import(lines.join('\n'), { action: 'create' });
+    const docs = t.client.collections(name).documents();
+    return { all: await docs.export(), some: await docs.export({ include_fields: 'title,id,author' }) };
+  },
+  check(obs) {
+    const first = obs.all.split('\n')[0] ?? '';
+    expect(first.startsWith('{"author":"Zoë Müller","blurb":')).toBe(true);
+    expect(first.endsWith(',"zz":{"x":"é","y":[{"a":2,"b":1}]},"Ä":1}')).toBe(true);
+    expect(obs.some.split('\n')[1]).toBe('{"author":"Le Guin","id":"b01","title":"The Fantasy of Dragons"}');
+  },
+});
+
 // ---------------------------------------------------------------------------------------------------
 // JSONL import, one case per action, each with per-line errors.
 
