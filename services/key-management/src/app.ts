@@ -1,4 +1,4 @@
-import { createApp, jsonBodyParser, jwtAuthPlugin, type JwtVerifier } from '@fountain/kit';
+import { createApp, jwtAuthPlugin, type JwtVerifier } from '@fountain/kit';
 import type { Logger } from 'pino';
 import type { KmsDeps } from './deps.ts';
 import { feedRoutes } from './routes/feed.ts';
@@ -31,9 +31,7 @@ export async function buildApp(deps: KmsDeps, opts: KmsAppOptions) {
         'its SERVICE_NAME to read or rotate its own key, role `gateway` for the change feed. Every operation is audited.',
     },
   });
-  // `curl -X POST -H 'Content-Type: application/json' .../revoke` sends no body: read it as none.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser({ allowEmpty: true }));
+  // `curl -X POST -H 'Content-Type: application/json' .../revoke` sends no body: the kit reads it as none.
   await app.register(jwtAuthPlugin, { verifier: opts.verifier });
   // A long-polling feed reader must not hold the shutdown open.
   app.addHook('onClose', async () => deps.waiters.close());
