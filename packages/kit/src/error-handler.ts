@@ -116,7 +116,7 @@ export function envelopeResponse(code: ErrorCode, message: string): string {
  * `Allow` when the path exists for other methods).
  *
  * @example
- *   await app.register(errorHandlerPlugin, { acceptedContentTypes: ['application/json'] });
+ *   await app.register(errorHandlerPlugin, { allowedMethods: (path) => methods.allowed(path) });
  */
 export const errorHandlerPlugin = fp(
   async function errorHandler(app: FastifyInstance, opts: ErrorHandlerOptions) {
