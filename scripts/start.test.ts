@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from '@fountain/kit';
+import { SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, mintDevToken } from '@fountain/kit';
 import { descendants, freePort, isAlive, REPO_ROOT, startTypesense, typesenseAvailable, type TypesenseServer } from '@fountain/testing';
 
 const dirs: string[] = [];
@@ -24,6 +24,7 @@ interface Launched {
   child: ChildProcess;
   gatewayPort: number;
   sequencePort: number;
+  kmsPort: number;
   dataDir: string;
   exited: Promise<number | null>;
   output(): string;
@@ -36,9 +37,10 @@ async function launch(extraEnv: Record<string, string> = {}, ports?: { gateway: 
   dirs.push(dataDir);
   const gatewayPort = ports?.gateway ?? (await freePort());
   const sequencePort = ports?.sequence ?? (await freePort());
+  const kmsPort = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/start.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv, DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), SEQUENCE_PORT: String(sequencePort) },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv, DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), SEQUENCE_PORT: String(sequencePort), KMS_PORT: String(kmsPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -49,11 +51,13 @@ async function launch(extraEnv: Record<string, string> = {}, ports?: { gateway: 
     child,
     gatewayPort,
     sequencePort,
+    kmsPort,
     dataDir,
     exited,
     output: () => out,
     async running() {
-      const deadline = Date.now() + 60_000;
+      // Three services start one after the other; on a loaded CI machine that can take a minute or more.
+      const deadline = Date.now() + 150_000;
       while (!out.includes('FountainAI is running')) {
         if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the system did not start:\n${out}`);
         await new Promise((r) => setTimeout(r, 100));
@@ -63,13 +67,21 @@ async function launch(extraEnv: Record<string, string> = {}, ports?: { gateway: 
 }
 
 async function runSystem(extraEnv: Record<string, string>): Promise<void> {
-  const { child, gatewayPort, sequencePort, exited, output, running } = await launch(extraEnv);
+  const { child, gatewayPort, sequencePort, kmsPort, exited, output, running } = await launch(extraEnv);
   try {
     await running();
     const out = output();
     expect(out).toContain(`http://localhost:${gatewayPort}`);
     expect(out).toContain(`http://localhost:${sequencePort}`);
     expect(out).toContain(extraEnv.TYPESENSE_HOST ? 'typesense (' : 'embedded (');
+
+    // seeds/001 3.e against npm start: an admin reads a service's key from the KMS.
+    const admin = { authorization: `Bearer ${await mintDevToken({ sub: 'ops', roles: ['admin'] })}` };
+    for (const service of ['service_a', 'central_sequence_service']) {
+      const res = await fetch(`http://127.0.0.1:${kmsPort}/keys/${service}`, { headers: admin });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { api_key: string }).api_key).toMatch(/^fk_/);
+    }
 
     const seq = (path: string, body?: unknown, headers: Record<string, string> = {}) =>
       fetch(`http://127.0.0.1:${sequencePort}${path}`, {
@@ -146,10 +158,13 @@ function canBind(port: number): Promise<boolean> {
 describe('npm start when things go wrong', () => {
   it('a SIGKILLed launcher leaves no service running (the whole process tree)', async () => {
     const sys = await launch();
-    await sys.running();
+    await sys.running().catch((err: unknown) => {
+      sys.child.kill('SIGTERM'); // never leave a half-started system behind
+      throw err;
+    });
     const tree = descendants(sys.child.pid!);
-    // Both services (and anything they started) are in the tree.
-    expect(tree.length).toBeGreaterThanOrEqual(2);
+    // The three services (and anything they started) are in the tree.
+    expect(tree.length).toBeGreaterThanOrEqual(3);
     sys.child.kill('SIGKILL');
     await sys.exited;
     const deadline = Date.now() + 20_000;
@@ -159,7 +174,8 @@ describe('npm start when things go wrong', () => {
     expect(survivors, 'services still running after their launcher was SIGKILLed').toEqual([]);
     expect(await canBind(sys.gatewayPort)).toBe(true);
     expect(await canBind(sys.sequencePort)).toBe(true);
-  }, 120_000);
+    expect(await canBind(sys.kmsPort)).toBe(true);
+  }, 240_000);
 
   it('a taken port stops it before it starts anything, naming the port and the process holding it', async () => {
     const holder = createServer();
@@ -185,7 +201,7 @@ describe('npm start when things go wrong', () => {
 describe('npm start (scripts/start.ts)', () => {
   it('runs the whole system on the embedded backend', async () => {
     await runSystem({});
-  }, 120_000);
+  }, 240_000);
 
   describe.skipIf(!typesenseAvailable())('on a real Typesense', () => {
     let ts: TypesenseServer | undefined;
@@ -195,6 +211,6 @@ describe('npm start (scripts/start.ts)', () => {
     it('runs the whole system on Typesense', async () => {
       ts = await startTypesense();
       await runSystem({ TYPESENSE_HOST: ts.host, TYPESENSE_PORT: String(ts.port), TYPESENSE_API_KEY: ts.apiKey });
-    }, 120_000);
+    }, 240_000);
   });
 });

@@ -1,8 +1,8 @@
 /**
- * `npm start`: the whole system on one machine. Starts the Search Gateway (port 8001; the embedded
- * backend unless TYPESENSE_HOST or TYPESENSE_NODES is set) and the Central Sequence Service (port
- * 8000), each as its own HTTP server process, with data under ./data (DATA_DIR); prints one banner
- * with the URLs, the keys and the backend; Ctrl-C (or SIGTERM) shuts both down cleanly.
+ * `npm start`: the whole system on one machine. Starts the Key Management Service (port 8003), the
+ * Search Gateway (port 8001; the embedded backend unless TYPESENSE_HOST or TYPESENSE_NODES is set) and
+ * the Central Sequence Service (port 8000), each as its own HTTP server process, with data under ./data (DATA_DIR); prints one banner
+ * with the URLs, the keys and the backend; Ctrl-C (or SIGTERM) shuts them all down cleanly.
  *
  * Each service also runs alone, for production: `npx tsx services/<name>/src/server.ts`.
  *
@@ -11,7 +11,8 @@
  * runServer watches the IPC channel set up here), so a SIGKILLed launcher leaves no orphans.
  *
  * Environment (besides what each service reads itself): GATEWAY_PORT (8001), SEQUENCE_PORT (8000),
- * DATA_DIR (./data). Keys: TYPESENSE_SERVICE_API_KEY and API_KEY from the environment, else the
+ * KMS_PORT (8003), DATA_DIR (./data). The Key Management Service starts first; the sequence service
+ * gets its gateway key from it, and the gateway accepts the keys it issues. Keys: TYPESENSE_SERVICE_API_KEY and API_KEY from the environment, else the
  * seeds' development keys, so the seeds' curl examples work as written.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,6 +27,11 @@ const env = process.env;
 const dataDir = env.DATA_DIR ?? './data';
 const gatewayPort = Number(env.GATEWAY_PORT ?? 8001);
 const sequencePort = Number(env.SEQUENCE_PORT ?? 8000);
+const kmsPort = Number(env.KMS_PORT ?? 8003);
+const kmsUrl = `http://127.0.0.1:${kmsPort}`;
+const kmsDbPath = join(dataDir, 'key-management.db');
+/** SQLAlchemy style, as the seeds: three slashes then a relative path, or four for an absolute one. */
+const sqliteUrl = (path: string) => `sqlite:///${isAbsolute(path) ? path : path.replace(/^\.\//, '')}`;
 const serviceKey = env.TYPESENSE_SERVICE_API_KEY ?? SEED_DEV_SERVICE_KEY;
 const apiKey = env.API_KEY ?? SEED_DEV_API_KEY;
 const typesense = env.TYPESENSE_NODES ?? (env.TYPESENSE_HOST ? `${env.TYPESENSE_PROTOCOL ?? 'http'}://${env.TYPESENSE_HOST}:${env.TYPESENSE_PORT ?? 8108}` : null);
@@ -43,11 +49,20 @@ interface Service {
 
 const services: Service[] = [
   {
+    // First: the others fetch their keys from it at start (seeds/001 3.e).
+    name: 'kms',
+    portVar: 'KMS_PORT',
+    entry: 'services/key-management/src/server.ts',
+    port: kmsPort,
+    env: { PORT: String(kmsPort), DATABASE_URL: env.KMS_DATABASE_URL ?? sqliteUrl(kmsDbPath) },
+  },
+  {
     name: 'gateway',
     portVar: 'GATEWAY_PORT',
     entry: 'services/search-gateway/src/server.ts',
     port: gatewayPort,
-    env: { PORT: String(gatewayPort), DATA_DIR: dataDir, TYPESENSE_SERVICE_API_KEY: serviceKey },
+    // Accepts the keys the KMS issues (and the static one, for the seeds' curl examples).
+    env: { PORT: String(gatewayPort), DATA_DIR: dataDir, TYPESENSE_SERVICE_API_KEY: serviceKey, KEY_MANAGEMENT_URL: kmsUrl },
   },
   {
     name: 'sequence',
@@ -56,9 +71,10 @@ const services: Service[] = [
     port: sequencePort,
     env: {
       PORT: String(sequencePort),
-      // SQLAlchemy style, as the seeds: three slashes then a relative path, or four for an absolute one.
-      DATABASE_URL: env.DATABASE_URL ?? `sqlite:///${isAbsolute(dbPath) ? dbPath : dbPath.replace(/^\.\//, '')}`,
+      DATABASE_URL: env.DATABASE_URL ?? sqliteUrl(dbPath),
       TYPESENSE_CLIENT_URL: `http://127.0.0.1:${gatewayPort}`,
+      // Its gateway key comes from the KMS (GET /keys/central_sequence_service), rotations included.
+      KEY_MANAGEMENT_URL: kmsUrl,
       TYPESENSE_SERVICE_API_KEY: serviceKey,
       API_KEY: apiKey,
       // Each service's own TYPESENSE_COLLECTION_NAME default applies (elements; sequence_elements).
@@ -112,7 +128,8 @@ async function start(s: Service): Promise<void> {
 /** Stops every service (SIGTERM: each drains and closes), then exits with `code`. */
 async function stopAll(code: number): Promise<never> {
   stopping = true;
-  // Stop in reverse order: the sequence service finishes its in-flight sync batch while the gateway is up.
+  // Stop in reverse order: the sequence service finishes its in-flight sync batch while the gateway
+  // (and the KMS, which the gateway follows) is up.
   for (const s of [...services].reverse()) {
     const child = s.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) continue;
@@ -142,7 +159,7 @@ async function checkPorts(): Promise<void> {
       continue;
     }
     const holders = portHolders(s.port);
-    const leftover = holders?.some((h) => /services\/(search-gateway|sequence)\//.test(h.command))
+    const leftover = holders?.some((h) => /services\/(search-gateway|sequence|key-management)\//.test(h.command))
       ? ' It looks like a FountainAI service left over from an earlier run.'
       : '';
     const stop = holders && holders.length > 0 ? `Stop it (kill ${holders.map((h) => h.pid).join(' ')}) or set` : 'Free it or set';
@@ -183,6 +200,7 @@ console.log(
     '  FountainAI is running',
     `    Search Gateway            http://localhost:${gatewayPort}   (docs: /docs)`,
     `    Central Sequence Service  http://localhost:${sequencePort}   (docs: /docs)`,
+    `    Key Management Service    http://localhost:${kmsPort}   (docs: /docs; an admin token: npm run -s token -- --role admin)`,
     `    search backend            ${typesense ? `typesense (${typesense})` : `embedded (${resolve(dataDir, 'search')})`}`,
     `    data                      ${resolve(dataDir)}`,
     `    gateway key (X-API-KEY)   ${key(serviceKey, SEED_DEV_SERVICE_KEY, 'TYPESENSE_SERVICE_API_KEY')}`,
