@@ -88,6 +88,10 @@ export async function openService<S extends TObject>(def: ServiceDefinition<S>, 
         : { gateway: { url: config.TYPESENSE_CLIENT_URL, apiKey: serviceKey ? () => serviceKey.current() : config.TYPESENSE_SERVICE_API_KEY } }),
       ...(opts.logger && { logger: opts.logger }),
       ...opts.sync,
+      // Sync's connection lives in the service's process: a wait inside SQLite for the write lock
+      // (5 s by default) would hold every request with it. The relay retries a refused ack with
+      // backoff (docs/sequence.md, "A long lock").
+      relay: { busyTimeoutMs: 50, ...opts.sync?.relay },
     });
   } catch (err) {
     serviceKey?.stop();

@@ -9,6 +9,7 @@ export type { FieldOverride, Row, TableDeclaration } from './declaration.ts';
 export { deriveTable, fieldTypeOf, type DerivedTable } from './schema-derive.ts';
 export { documentId, toDocument } from './document.ts';
 export { installCapture, enqueueKeys } from './capture.ts';
+export { writeTransactionAsync, isBusy, databaseBusy, DEFAULT_LOCK_WAIT_MS } from './write-lock.ts';
 export { createRelay, type Relay, type RelayOptions, type RelayStats, type SyncLogger } from './relay/index.ts';
 export { listDeadLetters, replayDeadLetters, discardDeadLetters, type DeadLetter, type DeadLetterSelector } from './dead-letters.ts';
 export { syncAdminRoutes, type SyncAdminTarget } from './admin-routes.ts';

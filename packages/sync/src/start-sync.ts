@@ -38,7 +38,7 @@ export interface StartSyncOptions {
   /** The service's metrics registry (`app.metricsRegistry`); sync adds its metrics to it. */
   registry?: Registry;
   /** Relay tuning (batch size, wait, poll, backoff, lease). */
-  relay?: Pick<RelayOptions, 'maxBatch' | 'maxWaitMs' | 'pollMs' | 'dataVersionMs' | 'backoff' | 'leaseMs' | 'probeMs'>;
+  relay?: Pick<RelayOptions, 'maxBatch' | 'maxWaitMs' | 'pollMs' | 'dataVersionMs' | 'backoff' | 'leaseMs' | 'probeMs' | 'busyTimeoutMs'>;
   /**
    * Run an audit with repair this often (default 30 minutes; 0 turns it off). An audit with repair
    * also runs after every outage the relay recovers from: Typesense 0.24.1 can lose writes it had

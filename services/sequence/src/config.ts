@@ -1,12 +1,18 @@
 import { readServiceSettings, serviceConfig, type ServiceSettings } from '@fountain/service';
-import type { Static } from 'typebox';
+import { Type, type Static } from 'typebox';
 
 /**
  * The Central Sequence Service's environment: the blueprint's common variables (the seeds' names,
  * seeds/000 section 3.b.ii, seeds/002 section 2) with this service's defaults. Parsed once at
  * start-up; every problem is listed at once.
  */
-export const SequenceConfigSchema = serviceConfig({ name: 'sequence', port: 8000, collection: 'sequence_elements', serviceName: 'central_sequence_service' });
+export const SequenceConfigSchema = serviceConfig(
+  { name: 'sequence', port: 8000, collection: 'sequence_elements', serviceName: 'central_sequence_service' },
+  {
+    /** How long a write waits for the write lock held by another process before a retryable 503 (docs/sequence.md, "A long lock"). */
+    DB_LOCK_WAIT_MS: Type.Integer({ minimum: 0, maximum: 120_000, default: 5000 }),
+  },
+);
 
 /** The parsed configuration. */
 export type SequenceConfig = Static<typeof SequenceConfigSchema>;

@@ -12,8 +12,11 @@ export const sequenceService = defineService({
   config: SequenceConfigSchema,
   migrations: MIGRATIONS_DIR,
   tables: (c) => [searchDeclaration(c.TYPESENSE_COLLECTION_NAME, c.SERVICE_NAME)],
-  routes: (app, { db, sync, config }) =>
-    registerRoutes(app, { store: createStore(db), sync, search: sync.backend, collection: config.TYPESENSE_COLLECTION_NAME, indexWaitMs: config.INDEX_WAIT_TIMEOUT_MS }),
+  routes: (app, { db, sync, config }) => {
+    const store = createStore(db, { lockWaitMs: config.DB_LOCK_WAIT_MS });
+    app.addHook('onClose', () => store.close());
+    return registerRoutes(app, { store, sync, search: sync.backend, collection: config.TYPESENSE_COLLECTION_NAME, indexWaitMs: config.INDEX_WAIT_TIMEOUT_MS });
+  },
 });
 
 await runService(sequenceService);

@@ -9,6 +9,7 @@
  * new tables) drops it, and the outbox is read again from the start.
  */
 import { ensureSyncTables } from '../capture.ts';
+import { isBusy } from '../write-lock.ts';
 import { createLock } from '../lock.ts';
 import { deriveTable, type DerivedTable } from '../schema-derive.ts';
 import { createAcknowledge } from './acknowledge.ts';
@@ -64,6 +65,7 @@ export function createRelay(opts: RelayOptions): Relay {
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
   db.transaction(() => ensureSyncTables(db)).immediate();
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
 
   let tables = opts.tables;
   let reader: BatchReader = createBatchReader(db, tables);
@@ -78,6 +80,15 @@ export function createRelay(opts: RelayOptions): Relay {
     },
   });
   const acknowledge = createAcknowledge(db, () => lock.isHeld());
+  /** Takes the lease if it can; a database busy past busy_timeout is "not now", like a held lease. */
+  const tryAcquire = (): boolean => {
+    try {
+      return lock.tryAcquire();
+    } catch (err) {
+      if (isBusy(err)) return false;
+      throw err;
+    }
+  };
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
 
   const stats: RelayStats = {
@@ -303,7 +314,7 @@ export function createRelay(opts: RelayOptions): Relay {
       await runJobs();
       if (!running) break;
       if (!holdsLock) {
-        holdsLock = lock.tryAcquire();
+        holdsLock = tryAcquire();
         stats.holdsLock = holdsLock;
         if (!holdsLock) {
           stats.state = 'waiting-for-lock';
@@ -341,7 +352,8 @@ export function createRelay(opts: RelayOptions): Relay {
       } catch (err) {
         // A local failure (the database busy past busy_timeout, a disk error): retry like a transient one.
         stats.lastError = err instanceof Error ? err.message : String(err);
-        logger.error({ err }, 'sync relay: batch failed locally; retrying with backoff');
+        if (isBusy(err)) logger.warn({ attempt: stats.attempt + 1 }, 'sync relay: the database is busy (another connection holds its write lock); retrying with backoff');
+        else logger.error({ err }, 'sync relay: batch failed locally; retrying with backoff');
         r = { retry: true, rows: 0 };
       }
       stats.holdsLock = holdsLock;

@@ -47,6 +47,13 @@ export interface RelayOptions {
   /** The `_sync_lock` lease (default 15 s). */
   leaseMs?: number;
   /**
+   * How long the relay's connection waits inside SQLite for the write lock (default 5000 ms).
+   * better-sqlite3 waits synchronously, holding the event loop: a service that runs sync in its own
+   * process lowers it (the sequence service uses 50); an ack refused for a busy database is retried
+   * with backoff (the documents are sent again, which is idempotent).
+   */
+  busyTimeoutMs?: number;
+  /**
    * Runs each time this relay takes the lease, before its first batch: collections, initial backfill,
    * schema evolution. Only the lease holder should change collections. A failure is retried with the
    * same backoff as a transient send; no batch is sent until it succeeds.

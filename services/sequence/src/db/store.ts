@@ -1,12 +1,13 @@
 /**
  * All of the service's SQL. The only module (with migrate.ts) that touches better-sqlite3; domain code
- * gets a {@link SequenceStore} and runs its steps inside `store.immediate(...)`.
+ * gets a {@link SequenceStore} and runs its steps inside `store.immediate(...)`; the read routes use
+ * `store.reads`, on a read-only connection of their own (docs/sequence.md, "A long lock").
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { openDatabase } from '@fountain/service';
-import { writeTransaction } from '@fountain/sync';
+import { DEFAULT_LOCK_WAIT_MS, databaseBusy, isBusy, writeTransactionAsync } from '@fountain/sync';
 
 /** This service's migrations (`NNN_name.sql`). */
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -42,14 +43,29 @@ export interface Move {
   to: number;
 }
 
+/** The reads of the read routes, on the read connection: they never wait for a writer. */
+export interface SequenceReads {
+  getElement(type: string, id: number): ElementRow | undefined;
+  listElements(type: string, limit: number, offset: number): { rows: ElementRow[]; total: number };
+  listVersions(type: string, id: number, limit: number, offset: number): { rows: VersionRow[]; total: number };
+  getVersion(type: string, id: number, version: number): VersionRow | undefined;
+  /** A trivial read: the database answers. */
+  ping(): boolean;
+}
+
 /** The typed face of the database the domain code uses. */
 export interface SequenceStore {
   /**
    * Runs `fn` in a `BEGIN IMMEDIATE` transaction (the write lock is taken first, so no two allocators
-   * read the same max) and answers its result. Sync's `writeTransaction`: a request that waits for the
-   * index waits for exactly this commit, with nothing threaded through the domain or the route.
+   * read the same max) and answers its result. Sync's `writeTransactionAsync`: a request that waits
+   * for the index waits for exactly this commit, and while another process holds the write lock the
+   * wait is on timers, never on the event loop, for up to the store's lock wait; then a retryable 503
+   * and nothing written.
    */
-  immediate<T>(fn: () => T): T;
+  immediate<T>(fn: () => T): Promise<T>;
+  /** Reads on the read connection (the read routes). */
+  readonly reads: SequenceReads;
+  /** Inside `immediate` only (the write connection, in the write's transaction). */
   getElement(type: string, id: number): ElementRow | undefined;
   /** The elements of a type with the given ids (missing ones are left out). */
   getElements(type: string, ids: readonly number[]): ElementRow[];
@@ -63,11 +79,9 @@ export interface SequenceStore {
   insertVersion(v: Omit<VersionRow, 'updatedAt'>): void;
   /** Moves elements (all positions distinct, targets free or vacated by the moves) and rewrites their versions' positions. */
   applyMoves(type: string, moves: readonly Move[], now: string): void;
-  listElements(type: string, limit: number, offset: number): { rows: ElementRow[]; total: number };
-  listVersions(type: string, id: number, limit: number, offset: number): { rows: VersionRow[]; total: number };
-  getVersion(type: string, id: number, version: number): VersionRow | undefined;
-  /** A trivial read: the database answers. */
+  /** A trivial read on the read connection (`/ready`). */
   ping(): boolean;
+  /** Closes the read connection, and the write connection when the store opened it (`openStore`). */
   close(): void;
 }
 
@@ -80,17 +94,88 @@ const VERSION_COLUMNS = `element_type AS elementType, element_id AS elementId, v
 type RawVersion = Omit<VersionRow, 'data'> & { data: string | null };
 const parseVersion = (r: RawVersion): VersionRow => ({ ...r, data: r.data === null ? null : (JSON.parse(r.data) as unknown) });
 
-/**
- * Opens the service's database (WAL, busy_timeout, foreign keys; the blueprint's `openDatabase`) and
- * applies pending migrations.
- */
-export function openStore(path: string): SequenceStore {
-  return createStore(openDatabase(path, MIGRATIONS_DIR));
+/** Options of {@link createStore}. */
+export interface StoreOptions {
+  /** How long a write waits for the write lock before its 503 (default 5000 ms, the old busy_timeout). */
+  lockWaitMs?: number;
+  /** Whether `close()` closes the write connection too (it does when `openStore` opened it). */
+  ownsDb?: boolean;
 }
 
-/** The store over an open, migrated connection (the blueprint opens it in `runService`). */
-export function createStore(db: Database.Database): SequenceStore {
+/**
+ * Opens the service's database (WAL, foreign keys; the blueprint's `openDatabase`, which applies the
+ * pending migrations) and the store over it.
+ */
+export function openStore(path: string, opts: StoreOptions = {}): SequenceStore {
+  return createStore(openDatabase(path, MIGRATIONS_DIR), { ownsDb: true, ...opts });
+}
+
+/** How long a read may wait inside SQLite (rare in WAL mode; it holds the event loop while it waits). */
+const READ_BUSY_MS = 100;
+
+/** Wraps a read so that a busy database answers the retryable 503, not a 500. */
+function busyTo503<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  return (...args) => {
+    try {
+      return fn(...args);
+    } catch (err) {
+      throw isBusy(err) ? databaseBusy(READ_BUSY_MS, err) : err;
+    }
+  };
+}
+
+/** The read statements of one connection (the write connection uses `getElement` inside its transactions). */
+function prepareReads(db: Database.Database): SequenceReads {
   const getElement = db.prepare(`SELECT ${ELEMENT_COLUMNS} FROM elements e WHERE e.element_type = ? AND e.element_id = ?`);
+  const listElements = db.prepare(
+    `SELECT ${ELEMENT_COLUMNS} FROM elements e WHERE e.element_type = ? ORDER BY e.sequence_number LIMIT ? OFFSET ?`,
+  );
+  const countElements = db.prepare('SELECT COUNT(*) FROM elements WHERE element_type = ?').pluck();
+  const maxVersion = db
+    .prepare('SELECT COALESCE(MAX(version_number), 0) FROM element_versions WHERE element_type = ? AND element_id = ?')
+    .pluck();
+  const listVersions = db.prepare(
+    `SELECT ${VERSION_COLUMNS} FROM element_versions WHERE element_type = ? AND element_id = ? ORDER BY version_number LIMIT ? OFFSET ?`,
+  );
+  const getVersion = db.prepare(
+    `SELECT ${VERSION_COLUMNS} FROM element_versions WHERE element_type = ? AND element_id = ? AND version_number = ?`,
+  );
+  const ping = db.prepare('SELECT 1').pluck();
+  return {
+    getElement: busyTo503((type: string, id: number) => getElement.get(type, id) as ElementRow | undefined),
+    listElements: busyTo503((type: string, limit: number, offset: number) => ({
+      rows: listElements.all(type, limit, offset) as ElementRow[],
+      total: countElements.get(type) as number,
+    })),
+    listVersions: busyTo503((type: string, id: number, limit: number, offset: number) => ({
+      rows: (listVersions.all(type, id, limit, offset) as RawVersion[]).map(parseVersion),
+      total: maxVersion.get(type, id) as number,
+    })),
+    getVersion: busyTo503((type: string, id: number, version: number) => {
+      const r = getVersion.get(type, id, version) as RawVersion | undefined;
+      return r && parseVersion(r);
+    }),
+    ping: busyTo503(() => ping.get() === 1),
+  };
+}
+
+/**
+ * The store over an open, migrated connection (the blueprint opens it in `runService`), plus a
+ * read-only connection of its own to the same file.
+ *
+ * Busy timeouts: the blueprint opens the connection with 5 s, which migrations may use before the
+ * server listens. The store sets it to 0: a wait inside better-sqlite3 would hold the whole event
+ * loop, so writes wait for the lock on timers instead (`writeTransactionAsync`). Readers never need
+ * the write lock in WAL mode; the read connection's 100 ms only covers the rare moments (WAL
+ * recovery) when a reader must wait, and a read still refused answers the same 503.
+ */
+export function createStore(db: Database.Database, opts: StoreOptions = {}): SequenceStore {
+  const lockWaitMs = opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
+  db.pragma('busy_timeout = 0');
+  const reader = new Database(db.name, { readonly: true });
+  reader.pragma(`busy_timeout = ${READ_BUSY_MS}`);
+  const inTx = prepareReads(db);
+  const reads = prepareReads(reader);
   const getElements = db.prepare(
     `SELECT ${ELEMENT_COLUMNS} FROM elements e WHERE e.element_type = ? AND e.element_id IN (SELECT value FROM json_each(?))`,
   );
@@ -113,21 +198,11 @@ export function createStore(db: Database.Database): SequenceStore {
   const setVersionPositions = db.prepare(
     'UPDATE element_versions SET sequence_number = ?, updated_at = ? WHERE element_type = ? AND element_id = ?',
   );
-  const listElements = db.prepare(
-    `SELECT ${ELEMENT_COLUMNS} FROM elements e WHERE e.element_type = ? ORDER BY e.sequence_number LIMIT ? OFFSET ?`,
-  );
-  const countElements = db.prepare('SELECT COUNT(*) FROM elements WHERE element_type = ?').pluck();
-  const listVersions = db.prepare(
-    `SELECT ${VERSION_COLUMNS} FROM element_versions WHERE element_type = ? AND element_id = ? ORDER BY version_number LIMIT ? OFFSET ?`,
-  );
-  const getVersion = db.prepare(
-    `SELECT ${VERSION_COLUMNS} FROM element_versions WHERE element_type = ? AND element_id = ? AND version_number = ?`,
-  );
-  const ping = db.prepare('SELECT 1').pluck();
 
   return {
-    immediate: (fn) => writeTransaction(db, fn, 'immediate'),
-    getElement: (type, id) => getElement.get(type, id) as ElementRow | undefined,
+    immediate: (fn) => writeTransactionAsync(db, fn, { mode: 'immediate', waitMs: lockWaitMs }),
+    reads,
+    getElement: inTx.getElement,
     getElements: (type, ids) => getElements.all(type, JSON.stringify(ids)) as ElementRow[],
     findElementsInAnyType: (ids) => findAny.all(JSON.stringify(ids)) as ElementRow[],
     elementsAtPositions: (type, positions) => atPositions.all(type, JSON.stringify(positions)) as ElementRow[],
@@ -149,19 +224,10 @@ export function createStore(db: Database.Database): SequenceStore {
         setVersionPositions.run(m.to, now, type, m.elementId);
       }
     },
-    listElements: (type, limit, offset) => ({
-      rows: listElements.all(type, limit, offset) as ElementRow[],
-      total: countElements.get(type) as number,
-    }),
-    listVersions: (type, id, limit, offset) => ({
-      rows: (listVersions.all(type, id, limit, offset) as RawVersion[]).map(parseVersion),
-      total: maxVersion.get(type, id) as number,
-    }),
-    getVersion: (type, id, version) => {
-      const r = getVersion.get(type, id, version) as RawVersion | undefined;
-      return r && parseVersion(r);
+    ping: reads.ping,
+    close: () => {
+      reader.close();
+      if (opts.ownsDb) db.close();
     },
-    ping: () => ping.get() === 1,
-    close: () => db.close(),
   };
 }

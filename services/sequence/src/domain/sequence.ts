@@ -25,10 +25,10 @@ function duplicates<T>(values: readonly T[]): T[] {
  * data, the request's comment). An element that already has a number keeps it: the call answers that
  * number with `created: false` and writes nothing, so a retried request is harmless.
  */
-export function allocateSequence(
+export async function allocateSequence(
   store: SequenceStore,
   req: { elementType: ElementType; elementId: number; comment: string },
-): { created: boolean; sequenceNumber: number } {
+): Promise<{ created: boolean; sequenceNumber: number }> {
   return store.immediate(() => {
     const existing = store.getElement(req.elementType, req.elementId);
     if (existing) return { created: false, sequenceNumber: existing.sequenceNumber };
@@ -89,10 +89,10 @@ function move(store: SequenceStore, type: string, targets: ReadonlyMap<number, n
  * PUT /sequence/reorder (seeds/000): each named element gets its `newSequence`. Duplicate ids or
  * duplicate targets are a 400, unknown elements a 404 naming them.
  */
-export function reorderElements(
+export async function reorderElements(
   store: SequenceStore,
   req: { elementType: ElementType; elements: ReadonlyArray<{ elementId: number; newSequence: number }> },
-): { moves: Move[] } {
+): Promise<{ moves: Move[] }> {
   const ids = req.elements.map((e) => e.elementId);
   const dupIds = duplicates(ids);
   const dupTargets = duplicates(req.elements.map((e) => e.newSequence));
@@ -120,10 +120,10 @@ export function reorderElements(
  * permutation of their own positions, so it never collides with an element outside the request.
  * Seeds/002 names no type: without `elementType` the ids must all be found in one type.
  */
-export function reorderByOrder(
+export async function reorderByOrder(
   store: SequenceStore,
   req: { elementType?: ElementType; elementIds: readonly number[]; newOrder: readonly number[] },
-): { elementType: string; moves: Move[] } {
+): Promise<{ elementType: string; moves: Move[] }> {
   const problems: string[] = [];
   const dupIds = duplicates(req.elementIds);
   const dupOrder = duplicates(req.newOrder);
@@ -185,10 +185,10 @@ function resolveType(store: SequenceStore, ids: readonly number[]): ElementType 
  * element's current position. An element without a sequence number is a 404 (create it with POST
  * /sequence first): a version must never invent a position.
  */
-export function createVersion(
+export async function createVersion(
   store: SequenceStore,
   req: { elementType: ElementType; elementId: number; newVersionData: Record<string, unknown>; comment: string },
-): { versionNumber: number } {
+): Promise<{ versionNumber: number }> {
   return store.immediate(() => {
     const element = store.getElement(req.elementType, req.elementId);
     if (!element) {

@@ -4,12 +4,13 @@ import { AppError, ErrorEnvelopeSchema } from '@fountain/kit';
 import type { SequenceDeps } from '../deps.ts';
 import { Element, ElementParams, Paging, TypeParams, Version, VersionParams } from './schemas.ts';
 
-const errors = { 400: ErrorEnvelopeSchema, 401: ErrorEnvelopeSchema, 404: ErrorEnvelopeSchema, 500: ErrorEnvelopeSchema };
+const errors = { 400: ErrorEnvelopeSchema, 401: ErrorEnvelopeSchema, 404: ErrorEnvelopeSchema, 500: ErrorEnvelopeSchema, 503: ErrorEnvelopeSchema };
 const Page = { page: Type.Integer(), perPage: Type.Integer(), found: Type.Integer() };
 
 /** Reads from SQLite, the source of truth: elements, their order, their versions. */
 export const elementRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> = async (app, { deps }) => {
-  const { store } = deps;
+  // The read connection: these never wait for a writer (docs/sequence.md, "A long lock").
+  const store = deps.store.reads;
 
   app.get(
     '/elements/:elementType',

@@ -21,6 +21,7 @@ const errors = {
   404: ErrorEnvelopeSchema,
   409: ErrorEnvelopeSchema,
   500: ErrorEnvelopeSchema,
+  503: ErrorEnvelopeSchema,
   502: TypesenseErrorResponse,
 };
 
@@ -43,7 +44,7 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
     },
     async (request, reply) => {
       const b = request.body;
-      const r = allocateSequence(deps.store, b);
+      const r = await allocateSequence(deps.store, b);
       const comment = r.created
         ? `${b.comment} (Automatically generated for ${b.elementType} ${b.elementId}.)`
         : `${b.comment} (${b.elementType} ${b.elementId} already has sequence number ${r.sequenceNumber}; unchanged.)`;
@@ -68,7 +69,7 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
     },
     async (request, reply) => {
       const b = request.body;
-      reorderElements(deps.store, b);
+      await reorderElements(deps.store, b);
       return reply.code(200).send({
         updatedElements: b.elements.map((e) => ({ elementId: e.elementId, newSequence: e.newSequence })),
         comment: `${b.comment} (Reordered ${b.elementType} elements.)`,
@@ -94,7 +95,7 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
     },
     async (request, reply) => {
       const b = request.body;
-      const r = reorderByOrder(deps.store, b);
+      const r = await reorderByOrder(deps.store, b);
       return reply.code(200).send({
         reorderedElements: r.moves.map((m) => ({ elementId: m.elementId, oldSequenceNumber: m.from, newSequenceNumber: m.to })),
         comment: b.comment ? `${b.comment} (Reordered ${r.elementType} elements.)` : 'Elements reordered successfully.',
@@ -119,7 +120,7 @@ export const sequenceRoutes: FastifyPluginAsyncTypebox<{ deps: SequenceDeps }> =
       const b = request.body;
       // The version's data becomes part of its search document: the same bounds as any document.
       assertJsonWithinLimits(b.newVersionData, DOCUMENT_LIMITS, 'newVersionData');
-      const r = createVersion(deps.store, b);
+      const r = await createVersion(deps.store, b);
       return reply.code(201).send({ versionNumber: r.versionNumber, comment: `${b.comment} (Created new version for ${b.elementType} ${b.elementId}.)` });
     },
   );
