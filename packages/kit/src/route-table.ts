@@ -4,7 +4,8 @@
  *   is a 405 with `Allow`, not a 404 (Fastify's router only says "no route");
  * - the error answers every route can give, added to each route's OpenAPI `responses`, so the
  *   document lists what the service really answers (the envelope on 400, 401, 403, 404, ...), and
- *   the public ops routes say they need no key (`security: []`).
+ *   the public ops routes say they need no key (`security: []`);
+ * - a request parameter with a default is optional (not `required`) in the document.
  */
 import FindMyWay from 'find-my-way';
 import type { RouteOptions } from 'fastify';
@@ -57,12 +58,29 @@ const ROUTE_ERRORS: readonly ErrorCode[] = [
 ];
 
 /**
+ * A request part's schema with every property that has a default left out of `required`: the
+ * validator fills defaults before it checks `required` (ajv's useDefaults), so such a property is
+ * optional to the caller, and the OpenAPI document must say so (`page`/`per_page` were marked required).
+ */
+function optionalDefaults(part: unknown): unknown {
+  const schema = part as { type?: unknown; properties?: Record<string, { default?: unknown }>; required?: string[] } | undefined;
+  if (!schema || schema.type !== 'object' || !schema.properties || !Array.isArray(schema.required)) return part;
+  const props = schema.properties;
+  const required = schema.required.filter((name) => props[name]?.default === undefined);
+  if (required.length === schema.required.length) return part;
+  const copy: Record<string | symbol, unknown> = { ...schema, required };
+  if (required.length === 0) delete copy.required;
+  return copy;
+}
+
+/**
  * Adds the envelope to a route's documented responses for every error status it can answer (without
  * replacing a status the route documents itself), and `security: []` on public routes.
  */
 export function documentErrors(route: RouteOptions, isPublic: boolean, keyed: boolean): void {
   const schema = route.schema as (Record<string, unknown> & { response?: Record<string, unknown>; hide?: boolean }) | undefined;
   if (schema === undefined || schema.hide === true) return;
+  for (const part of ['querystring', 'params', 'headers'] as const) if (schema[part] !== undefined) schema[part] = optionalDefaults(schema[part]);
   const response = (schema.response ??= {});
   const codes = isPublic ? PUBLIC_ERRORS : ROUTE_ERRORS.filter((c) => keyed || (c !== 'UNAUTHORIZED' && c !== 'FORBIDDEN'));
   for (const code of codes) {

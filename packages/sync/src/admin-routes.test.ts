@@ -63,6 +63,16 @@ describe('sync admin routes', () => {
     expect(page.json().items[0]).toMatchObject({ tbl: 'elements', collection: 'sequence_elements', code: 400, attempts: 1, payload: '{"id":"x"}' });
   });
 
+  it('a huge offset (9223372036854775807, a 500 "datatype mismatch" before) is a 400 naming offset', async () => {
+    for (const offset of ['9223372036854775807', '9007199254740992', '1e300']) {
+      const res = await req(ADMIN, 'GET', `/sync/dead-letters?offset=${offset}`);
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json()).toMatchObject({ errorCode: 'VALIDATION_ERROR' });
+      expect(res.json().message).toContain('offset');
+    }
+    expect((await req(ADMIN, 'GET', `/sync/dead-letters?offset=${Number.MAX_SAFE_INTEGER}`)).json()).toMatchObject({ total: 3, items: [] });
+  });
+
   it('replays one key, a collection, or all into the outbox, and wakes the relay', async () => {
     expect((await req(ADMIN, 'POST', '/sync/dead-letters/replay', { tbl: 'elements', rowKey: '[2]' })).json()).toEqual({ replayed: 1 });
     expect(outbox()).toEqual([{ tbl: 'elements', row_key: '[2]' }]);

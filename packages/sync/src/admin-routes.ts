@@ -108,7 +108,9 @@ export const syncAdminRoutes: FastifyPluginAsyncTypebox<SyncAdminOptions> = asyn
         querystring: Type.Object({
           collection: Type.Optional(Type.String({ minLength: 1 })),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-          offset: Type.Integer({ minimum: 0, default: 0 }),
+          // Bounded, so a huge offset is a 400 naming it, not an SQLite "datatype mismatch" 500 (SQLite
+          // can't bind 9223372036854775807 once JavaScript has rounded it up past INT64_MAX).
+          offset: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }),
         }),
         response: { 200: Type.Object({ total: Type.Integer(), items: Type.Array(DeadLetterSchema) }), ...errors },
       },

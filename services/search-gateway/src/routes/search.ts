@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError, isWellFormed } from '@fountain/kit';
-import { validateSearchParams, type SearchParams, type SearchResult } from '@fountain/search';
+import { SUPPORTED_SEARCH_PARAMS, validateSearchParams, type SearchParams, type SearchResult } from '@fountain/search';
 import type { GatewayDeps } from '../deps.ts';
 import { authorizeCollection } from '../domain/scope.ts';
 import { Name } from './common.ts';
@@ -10,6 +10,28 @@ import { Name } from './common.ts';
 const MAX_SEARCHES = 50;
 
 type Params = SearchParams & { collection?: string };
+
+/**
+ * The search parameters, one by one, so the OpenAPI document lists each (a bare record can't be
+ * generated from). Values stay strings, as Typesense reads them; any other name is still let through
+ * the schema, to be refused by validateSearchParams with a 400 naming it.
+ */
+const searchParamProps = Object.fromEntries(
+  SUPPORTED_SEARCH_PARAMS.map((name) => [name, Type.Optional(Type.String({ description: `Typesense's \`${name}\`` }))]),
+);
+const SearchQuery = Type.Object({ ...searchParamProps, q: Type.String({ description: 'Search query; `*` matches everything' }) }, { additionalProperties: true });
+const MultiSearchQuery = Type.Object(
+  { ...searchParamProps, collection: Type.Optional({ ...Name, description: 'The collection of every search that names none' }) },
+  { additionalProperties: true },
+);
+/** In a multi_search body, values are JSON: numbers and booleans as well as strings. */
+const bodyParamProps = Object.fromEntries(
+  SUPPORTED_SEARCH_PARAMS.map((name) => [name, Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean()], { description: `Typesense's \`${name}\`` }))]),
+);
+const OneSearch = Type.Object(
+  { ...bodyParamProps, collection: Type.Optional({ ...Name, description: 'Defaults to the query string\'s `collection`' }) },
+  { additionalProperties: true },
+);
 
 /** Typesense's search API: `GET .../documents/search` and `POST /multi_search`. */
 export const searchRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
@@ -26,7 +48,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
         summary: 'Search a collection (Typesense parameters, validated before they reach the engine)',
         tags,
         params: Type.Object({ collection: Name }),
-        querystring: Type.Record(Type.String(), Type.String()),
+        querystring: SearchQuery,
       },
     },
     async (req, reply) => {
@@ -46,11 +68,8 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
       schema: {
         summary: 'Several searches in one request; each fails or succeeds on its own',
         tags,
-        querystring: Type.Record(Type.String(), Type.String()),
-        body: Type.Object(
-          { searches: Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: MAX_SEARCHES }) },
-          { additionalProperties: true },
-        ),
+        querystring: MultiSearchQuery,
+        body: Type.Object({ searches: Type.Array(OneSearch, { maxItems: MAX_SEARCHES }) }, { additionalProperties: true }),
       },
     },
     async (req) => {

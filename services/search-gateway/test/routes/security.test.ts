@@ -48,6 +48,18 @@ describe('common rules, on every route', () => {
     await checkCommonRules(h, route);
   });
 
+  it('the OpenAPI document declares the search parameters one by one (documents/search, multi_search), so tools can generate them', () => {
+    type Op = { parameters?: Array<{ name: string; in: string; required?: boolean }> };
+    const spec = h.app.swagger() as { paths: Record<string, Record<string, Op>> };
+    const search = spec.paths['/collections/{collection}/documents/search']?.get?.parameters ?? [];
+    const names = search.filter((p) => p.in === 'query').map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['q', 'query_by', 'filter_by', 'sort_by', 'page', 'per_page']));
+    expect(search.find((p) => p.name === 'q')?.required).toBe(true);
+    expect(search.find((p) => p.name === 'page')?.required).toBeFalsy();
+    const multi = spec.paths['/multi_search']?.post?.parameters ?? [];
+    expect(multi.map((p) => p.name)).toEqual(expect.arrayContaining(['collection', 'q', 'query_by']));
+  });
+
   it('the ops routes need no key', async () => {
     for (const url of ['/health', '/ready', '/metrics', '/docs/json']) {
       const res = await h.app.inject({ url });
