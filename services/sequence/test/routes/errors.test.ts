@@ -118,6 +118,22 @@ describe('attack: newVersionData nested, wide or long beyond the document bounds
   });
 });
 
+describe('attack: text that is not valid Unicode or reaches a prototype (issue 8, item 7)', () => {
+  const raw = (payload: string) =>
+    h.app.inject({ method: 'POST', url: '/sequence', headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' }, payload });
+
+  it('a lone-surrogate comment (stored as invalid UTF-8 before) is a 400 naming body/comment, and nothing is stored', async () => {
+    const res = await raw('{"elementType":"script","elementId":424242,"comment":"bad \\ud800 text"}');
+    expectValidation(res, 'body/comment');
+    expectEnvelope(await call(h, 'GET', '/elements/script/424242'), 'NOT_FOUND');
+  });
+
+  it('a `__proto__` key is a 400 naming it, not "Request body is not valid JSON"', async () => {
+    const res = await raw('{"elementType":"script","elementId":424243,"comment":"c","newVersionData":{"__proto__":{"admin":true}}}');
+    expectValidation(res, 'body/newVersionData/__proto__');
+  });
+});
+
 describe('unknown elements: 404 naming them', () => {
   it('reorder names every unknown id and changes nothing', async () => {
     const before = (await call(h, 'GET', '/elements/script')).json();
