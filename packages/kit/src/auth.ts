@@ -22,6 +22,11 @@ export interface ApiKey {
   /** Typesense-style actions, e.g. `documents:search`, `documents:*`, `*`. */
   actions: string[];
   description?: string;
+  /**
+   * Search parameters embedded in a scoped search key (Typesense's format): the search routes AND its
+   * `filter_by` with the caller's and let the others override the caller's. Set by the verifier.
+   */
+  embedded?: Record<string, unknown>;
 }
 
 /** Every concrete action a key may be granted. */

@@ -1,5 +1,6 @@
 import { createApp, type ApiKey } from '@fountain/kit';
 import type { GatewayDeps } from './deps.ts';
+import { scopedKeyLookup } from './domain/scoped-keys.ts';
 import { seedRoutes } from './routes/seed.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { documentRoutes } from './routes/documents.ts';
@@ -12,7 +13,7 @@ import type { Logger } from 'pino';
 export interface GatewayAppOptions {
   keys: ApiKey[];
   /** Keys issued by the Key Management Service (its mirror), asked when no static key matches. */
-  keyMirror?: Pick<KeyMirror, 'lookup' | 'status'>;
+  keyMirror?: Pick<KeyMirror, 'lookup' | 'status' | 'searchParents'>;
   logger?: Logger | false;
   bodyLimit?: number;
 }
@@ -28,7 +29,8 @@ export async function buildApp(deps: GatewayDeps, opts: GatewayAppOptions) {
     logger: opts.logger ?? false,
     ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
     keys: opts.keys,
-    ...(opts.keyMirror ? { keyLookup: (presented: string) => opts.keyMirror!.lookup(presented) } : {}),
+    // KMS keys, then scoped search keys derived from the KMS's search-only keys.
+    ...(opts.keyMirror ? { keyLookup: (presented: string) => opts.keyMirror!.lookup(presented) ?? scopedKeyLookup(opts.keyMirror!, presented) } : {}),
     ready: async () => ({
       [`search_backend_${deps.backend.kind}`]: await deps.backend.health(),
       // KMS down: degraded (the last known keys still work), never unavailable.

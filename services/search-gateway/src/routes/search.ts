@@ -4,6 +4,8 @@ import { AppError, isWellFormed } from '@fountain/kit';
 import { SUPPORTED_SEARCH_PARAMS, validateSearchParams, type SearchParams, type SearchResult } from '@fountain/search';
 import type { GatewayDeps } from '../deps.ts';
 import { authorizeCollection } from '../domain/scope.ts';
+import { checkMultiSearchLimit, withEmbedded } from '../domain/scoped-keys.ts';
+import type { FastifyRequest } from 'fastify';
 import { Name } from './common.ts';
 
 /** Typesense's default `limit_multi_searches`. */
@@ -38,8 +40,9 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
   const tags = ['Search'];
 
   /** Validates one search against the live schema; the filter is replaced by its safe rendering. */
-  const prepare = async (collection: string, params: SearchParams): Promise<SearchParams> =>
-    validateSearchParams(params, await deps.schemas.get(collection)).params;
+  /** A scoped search key's embedded parameters are applied first, so the merged filter is validated too. */
+  const prepare = async (req: FastifyRequest, collection: string, params: SearchParams): Promise<SearchParams> =>
+    validateSearchParams(withEmbedded(req, params), await deps.schemas.get(collection)).params;
 
   app.get(
     '/collections/:collection/documents/search',
@@ -53,7 +56,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     },
     async (req, reply) => {
       const collection = await authorizeCollection(req, deps, 'documents:search', req.params.collection);
-      const params = await prepare(collection, req.query);
+      const params = await prepare(req, collection, req.query);
       // The typesense backend's answer goes out as the bytes Typesense sent (see raw-search.ts).
       if (deps.backend.searchRaw) {
         return reply.type('application/json; charset=utf-8').send(await deps.backend.searchRaw(collection, params));
@@ -75,6 +78,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     async (req) => {
       const common = req.query as Params;
       const searches = req.body.searches as Params[];
+      checkMultiSearchLimit(req, searches.length);
       // Scope is checked for every search before any runs: one forbidden collection fails the request.
       const names = searches.map((s, i) => {
         const name = s.collection ?? common.collection;
@@ -98,7 +102,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
           const { collection: _c, ...own } = s;
           const { collection: _cc, ...shared } = common;
           try {
-            const params = await prepare(collection, { ...shared, ...own });
+            const params = await prepare(req, collection, { ...shared, ...own });
             return await deps.backend.search(collection, params);
           } catch (err) {
             // Like Typesense: a bad search is reported in its own slot, the others still answer.

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError, ErrorEnvelopeSchema } from '@fountain/kit';
 import { validateSearchParams } from '@fountain/search';
+import { withEmbedded } from '../domain/scoped-keys.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { authorizeCollection } from '../domain/scope.ts';
 import { Name, checkDocumentId } from './common.ts';
@@ -121,14 +122,14 @@ export const seedRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
       const collection = await authorizeCollection(req, deps, 'documents:search', req.body.collection ?? deps.defaultCollection);
       const schema = await deps.schemas.get(collection);
       const { params } = validateSearchParams(
-        {
+        withEmbedded(req, {
           q: req.body.q,
           query_by: req.body.query_by,
           ...(req.body.filter_by ? { filter_by: req.body.filter_by } : {}),
           ...(req.body.sort_by ? { sort_by: req.body.sort_by } : {}),
           // Typesense 0.24.1 ignores max_hits; a caller asking for 10 hits expects 10, so it becomes per_page.
           per_page: req.body.max_hits ?? 100,
-        },
+        }),
         schema,
       );
       const result = await deps.backend.search(collection, params);

@@ -24,8 +24,9 @@ export interface Attack {
 export async function startAttackTargets(env: Record<string, string> = {}): Promise<Attack> {
   const typesense = typesenseAvailable() ? await startTypesense() : undefined;
   const started = await Promise.allSettled([
-    typesense ? startGateway({ typesense, env }) : Promise.resolve(undefined),
-    startGateway({ env }),
+    // Two gateways and a Typesense starting at once on a loaded two-core machine: give them time.
+    typesense ? startGateway({ typesense, env, timeoutMs: 90_000 }) : Promise.resolve(undefined),
+    startGateway({ env, timeoutMs: 90_000 }),
   ]);
   const gateways = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
   const stop = async (): Promise<void> => {
