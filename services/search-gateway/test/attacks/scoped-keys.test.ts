@@ -94,7 +94,7 @@ describe.each(['typesense', 'embedded'] as const)('scoped search keys on the %s 
         { collection: 'tenant_alias', q: '*', query_by: 'text' },
       ],
     } as never);
-    const docs = (multi.results as { hits?: { document: { tenant: string } }[] }[]).flatMap((r) => (r.hits ?? []).map((h) => h.document.tenant));
+    const docs = ((multi as unknown as { results: { hits?: { document: { tenant: string } }[] }[] }).results).flatMap((r) => (r.hits ?? []).map((h) => h.document.tenant));
     expect(docs.every((x) => x === 'a')).toBe(true);
     expect(docs.length).toBe(2);
     // A scoped key only searches.
