@@ -142,3 +142,15 @@ describe('the change feed', () => {
     expect(listed.keys[0]!.last_used_at).not.toBeNull();
   });
 });
+
+describe('metrics', () => {
+  it('keys by state, operations by outcome, and the age of each current key', async () => {
+    const { createKmsMetrics } = await import('../src/metrics.ts');
+    createKmsMetrics(h.app.metricsRegistry, h.store);
+    const text = (await h.app.inject({ url: '/metrics' })).body;
+    expect(text).toMatch(/kms_keys\{state="active"[^}]*\} [1-9]/);
+    expect(text).toMatch(/kms_keys\{state="revoked"[^}]*\} [1-9]/);
+    expect(text).toMatch(new RegExp(`kms_key_age_seconds\\{service="${SEQUENCE}",name="default"[^}]*\\} \\d`));
+    expect(text).toContain('kms_operations_total');
+  });
+});
