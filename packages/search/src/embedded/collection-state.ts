@@ -27,6 +27,8 @@ export class CollectionState {
   /** Compiled filters by `filter_by` text (a small LRU; see search.ts). Cleared on schema change. */
   readonly filterCache = new Map<string, unknown>();
   text: TextIndex;
+  /** Bumped by every change to the documents or the schema: a search paused across a change starts over. */
+  version = 0;
 
   constructor(
     public schema: NormalizedSchema,
@@ -63,6 +65,7 @@ export class CollectionState {
 
   /** Inserts or replaces a document in memory (the caller has stored it). */
   put(id: string, seq: number, doc: Document): void {
+    this.version++;
     const old = this.byId.get(id);
     if (old) this.text.remove(old.seq);
     const e: Entry = { seq, doc };
@@ -78,6 +81,7 @@ export class CollectionState {
   remove(id: string): void {
     const old = this.byId.get(id);
     if (!old) return;
+    this.version++;
     this.text.remove(old.seq);
     this.byId.delete(id);
     this.bySeq.delete(old.seq);
@@ -87,6 +91,7 @@ export class CollectionState {
 
   /** Applies a new schema, rebuilding the text index when the set of text fields changed. */
   setSchema(schema: NormalizedSchema): void {
+    this.version++;
     const before = textFields(this.schema).join('\u0000');
     this.schema = schema;
     const after = textFields(schema);

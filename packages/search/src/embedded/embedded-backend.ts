@@ -13,7 +13,8 @@ import { AppError, conflict, httpCodeOf, invalid, messageOf, notFound } from './
 import { importJsonl } from './import-jsonl.ts';
 import { loadCollection, repairedAnything } from './integrity.ts';
 import { applySchemaUpdate, normalizeSchema } from './schema.ts';
-import { compileFilterBy, runSearch } from './search.ts';
+import { compileFilterBy } from './search.ts';
+import { searchCooperatively } from './cooperative-search.ts';
 import { assertDocumentWithinLimits } from '../document-limits.ts';
 import type { DocWrite } from './store.ts';
 import type { SearchStore } from './store.ts';
@@ -238,7 +239,7 @@ export class EmbeddedBackend implements SearchBackend {
 
   async search(collection: string, params: SearchParams): Promise<SearchResult> {
     const state = this.resolve(collection);
-    return runSearch(state, params, state.schema.name);
+    return searchCooperatively(state, params);
   }
 
   async multiSearch(

@@ -6,6 +6,7 @@
 import type { SearchParams } from '../backend.ts';
 import type { SortTerm } from '../query/ast.ts';
 import { invalid } from './errors.ts';
+import { checkQueryText } from '../query/params.ts';
 import type { NormalizedSchema } from './schema.ts';
 import { isNumericType, isTextType } from './schema.ts';
 
@@ -74,6 +75,8 @@ export function parseSearchParams(params: SearchParams, schema: NormalizedSchema
   }
   if (params.q === undefined || params.q === null) throw invalid('Parameter `q` is required.');
   const q = String(params.q);
+  // The same bounds as the gateway's, for callers of the library that skip its validation.
+  checkQueryText(q);
   const byName = new Map(schema.fields.map((f) => [f.name, f]));
 
   const queryBy = list(params.query_by);

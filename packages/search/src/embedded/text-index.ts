@@ -87,11 +87,20 @@ export interface TextResult {
   readonly seqs: Int32Array;
   /** Ranks (`TextMatch.score`) aligned with `seqs`, when scores were asked for. */
   readonly scores: Float64Array | undefined;
+  /**
+   * The first query token that matched no document (after the ones before it), or the token count
+   * when every token matched something. A shorter query that still holds this token before its last
+   * one can match nothing either (see `search.ts`, drop_tokens_threshold).
+   */
+  readonly failedAt: number;
   /** The full match of one matching document (for the hits of a page). */
   textMatch(seq: number, doc: Document): TextMatch;
 }
 
 const EMPTY = new Int32Array(0);
+
+/** Queries of at most this many tokens keep their expansions across requests (see `run`). */
+const MAX_CACHED_TOKENS = 16;
 
 /** A term/field/document index over the text fields of one collection. */
 export class TextIndex {
@@ -233,19 +242,41 @@ export class TextIndex {
    * Finds the documents that match every token. Typos are only tried when the exact (and prefix)
    * pass finds fewer than `typoThreshold` documents accepted by `accept`, as Typesense's
    * `typo_tokens_threshold` does. With `wantScores`, ranks every match (for `_text_match` sorting).
+   * Synchronous; {@link TextIndex.searchSteps} is the same search in steps.
    */
   search(tokens: string[], o: MatchOptions, accept: ((seq: number) => boolean) | undefined, typoThreshold: number, wantScores: boolean): TextResult {
-    const exact = this.run(tokens, o, accept, false, wantScores);
-    if (exact.seqs.length >= typoThreshold || o.numTypos === 0) return exact;
-    return this.run(tokens, o, accept, true, wantScores);
+    const steps = this.searchSteps(tokens, o, accept, typoThreshold, wantScores, new Map());
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
   }
 
-  /** The terms each query token reaches, in MiniSearch's order (exact, prefix, fuzzy). */
-  private expand(tokens: string[], o: MatchOptions, typos: boolean): TermHit[][] {
-    const last = tokens.length - 1;
-    const classify = (term: string, q: string, i: number): number => {
+  /**
+   * {@link TextIndex.search} as a generator that yields after each query token, so a caller can give
+   * the event loop back between steps (see `embedded-backend.ts`). `memo` keeps each token's
+   * expansion for the whole request, so retries with fewer tokens (drop_tokens_threshold) never
+   * expand a token twice: the work stays linear in the query tokens.
+   */
+  *searchSteps(
+    tokens: string[],
+    o: MatchOptions,
+    accept: ((seq: number) => boolean) | undefined,
+    typoThreshold: number,
+    wantScores: boolean,
+    memo: Map<string, TermHit[]>,
+  ): Generator<void, TextResult> {
+    const exact = yield* this.run(tokens, o, accept, false, wantScores, memo);
+    if (exact.seqs.length >= typoThreshold || o.numTypos === 0) return exact;
+    return yield* this.run(tokens, o, accept, true, wantScores, memo);
+  }
+
+  /** The terms one query token reaches, in MiniSearch's order (exact, prefix, fuzzy). */
+  private expandToken(q: string, isLast: boolean, o: MatchOptions, typos: boolean): TermHit[] {
+    const prefix = o.prefix && isLast;
+    const classify = (term: string): number => {
       if (term === q) return 0;
-      if (o.prefix && i === last && term.startsWith(q)) return 1;
+      if (prefix && term.startsWith(q)) return 1;
       if (typos) {
         const budget = typoBudget(q, o);
         const d = budget > 0 ? editDistance(q, term, budget) : 1;
@@ -253,31 +284,36 @@ export class TextIndex {
       }
       return -1;
     };
-    return tokens.map((q, i) => {
-      const hits: TermHit[] = [];
-      const exactData = this.terms.get(q);
-      if (exactData) hits.push({ term: q, data: exactData, cat: 0 });
-      let prefixed: Set<string> | undefined;
-      if (o.prefix && i === last) {
-        prefixed = new Set();
-        for (const [term, data] of this.terms.atPrefix(q)) {
-          if (term.length === q.length) continue;
-          prefixed.add(term);
-          hits.push({ term, data, cat: classify(term, q, i) });
-        }
+    const hits: TermHit[] = [];
+    const exactData = this.terms.get(q);
+    if (exactData) hits.push({ term: q, data: exactData, cat: 0 });
+    let prefixed: Set<string> | undefined;
+    if (prefix) {
+      prefixed = new Set();
+      for (const [term, data] of this.terms.atPrefix(q)) {
+        if (term.length === q.length) continue;
+        prefixed.add(term);
+        hits.push({ term, data, cat: classify(term) });
       }
-      const budget = typos ? typoBudget(q, o) : 0;
-      if (budget > 0) {
-        for (const [term, [data, distance]] of this.terms.fuzzyGet(q, budget)) {
-          if (!distance || prefixed?.has(term)) continue;
-          hits.push({ term, data, cat: classify(term, q, i) });
-        }
+    }
+    const budget = typos ? typoBudget(q, o) : 0;
+    if (budget > 0) {
+      for (const [term, [data, distance]] of this.terms.fuzzyGet(q, budget)) {
+        if (!distance || prefixed?.has(term)) continue;
+        hits.push({ term, data, cat: classify(term) });
       }
-      return hits;
-    });
+    }
+    return hits;
   }
 
-  private run(tokens: string[], o: MatchOptions, accept: ((seq: number) => boolean) | undefined, typos: boolean, wantScores: boolean): TextResult {
+  private *run(
+    tokens: string[],
+    o: MatchOptions,
+    accept: ((seq: number) => boolean) | undefined,
+    typos: boolean,
+    wantScores: boolean,
+    memo: Map<string, TermHit[]>,
+  ): Generator<void, TextResult> {
     const nTok = tokens.length;
     if (this.fields.length === 0 || nTok === 0 || nTok > 60_000) return emptyResult;
     // The queried fields, deduplicated in query_by order (as MiniSearch's per-field boosts are), and
@@ -287,39 +323,59 @@ export class TextIndex {
     const qIdx = qFields.map((f) => this.fields.indexOf(f));
     const qRank = qFields.map((f) => rankMap.get(f) ?? 255);
     const nF = qFields.length;
-    const key = `${typos ? 1 : 0}${o.prefix ? 1 : 0}${o.numTypos},${o.minLen1Typo},${o.minLen2Typo}\u0000${tokens.join('\u0000')}`;
-    const cached = this.expansions.get(key);
+    const opts = `${typos ? 1 : 0}${o.prefix ? 1 : 0}${o.numTypos},${o.minLen1Typo},${o.minLen2Typo}`;
+    // Short queries are cached across requests (the common repeated search); a long one only within
+    // its request (`memo`), so invalidating the cache on each new term stays cheap.
+    const cacheable = nTok <= MAX_CACHED_TOKENS;
+    const key = `${opts}\u0000${tokens.join('\u0000')}`;
+    const cached = cacheable ? this.expansions.get(key) : undefined;
     if (cached) this.expansions.delete(key);
-    const lists = cached?.lists ?? this.expand(tokens, o, typos);
-    this.expansions.set(key, { tokens, prefix: o.prefix, typos, lists });
-    if (this.expansions.size > 256) this.expansions.delete(this.expansions.keys().next().value as string);
+    const lists: TermHit[][] = cached?.lists ?? new Array<TermHit[]>(nTok);
+    if (cacheable) {
+      this.expansions.set(key, { tokens, prefix: o.prefix, typos, lists });
+      if (this.expansions.size > 256) this.expansions.delete(this.expansions.keys().next().value as string);
+    }
+    const listOf = (i: number): TermHit[] => {
+      let list = lists[i];
+      if (list) return list;
+      const isLast = i === nTok - 1;
+      const mkey = `${opts}${isLast ? 1 : 0}\u0000${tokens[i]!}`;
+      list = memo.get(mkey);
+      if (!list) {
+        list = this.expandToken(tokens[i]!, isLast, o, typos);
+        memo.set(mkey, list);
+      }
+      lists[i] = list;
+      return list;
+    };
     const size = this.maxSeq + 1;
     // Per seq: 0 not seen, 1 rejected by the filter, 2 + i matched tokens 0..i.
     const state = nTok < 250 ? new Uint8Array(size) : new Uint16Array(size);
     // With no removal since the last compaction, every posting is live: skip the generation check.
     const checkLive = this.stalePostings > 0;
-    // Per token, per seq: best class + 1 (0: none yet) and the fields (bits of qFields) of that class.
+    // Ranking data, folded token by token into per-seq aggregates (so memory does not grow with the
+    // token count): this token's best class + 1 and its fields (bits of qFields), reset after each
+    // token; over all tokens, the matched count, typo sum, best field rank and exact-match fields.
     const useMasks = wantScores && nF <= 31;
-    const cats = useMasks ? tokens.map(() => new Uint8Array(size)) : [];
-    const masks = useMasks ? tokens.map(() => new Uint32Array(size)) : [];
+    const agg = useMasks ? newAggregates(size) : undefined;
     const live = this.live;
     // Seqs that matched every token, while few; past size / 16 they are found by scanning `state`.
     let done: number[] = [];
     const cap = size >> 4;
     let completed = 0;
+    let failedAt = nTok;
     for (let i = 0; i < nTok; i++) {
       const isLast = i === nTok - 1;
-      const cat = cats[i];
-      const mask = masks[i];
+      const touched: number[] | undefined = agg ? [] : undefined;
       let reached = 0;
-      for (const hit of lists[i]!) {
+      for (const hit of listOf(i)) {
         const c1 = hit.cat + 1;
         for (let k = 0; k < nF; k++) {
           const p = hit.data[qIdx[k]!];
           if (!p) continue;
           const collect = isLast && completed <= cap ? done : undefined;
-          if (cat && mask) {
-            reached += walkScored(p.data, p.n, checkLive, live, state, i, accept, collect, cat, mask, c1, 1 << k);
+          if (agg && touched) {
+            reached += walkScored(p.data, p.n, checkLive, live, state, i, accept, collect, touched, agg.cat, agg.mask, c1, 1 << k);
           } else if (i === 0) {
             reached += walkFirst(p.data, p.n, checkLive, live, state, accept, collect);
           } else {
@@ -328,8 +384,13 @@ export class TextIndex {
           if (isLast) completed = reached;
         }
       }
+      if (agg && touched) foldToken(agg, touched, qRank);
       // Nothing can match the remaining tokens when this one matched no document.
-      if (reached === 0) break;
+      if (reached === 0) {
+        failedAt = i;
+        break;
+      }
+      yield;
     }
     let seqs: Int32Array;
     if (completed <= cap) {
@@ -345,13 +406,14 @@ export class TextIndex {
     const result: TextResult = {
       seqs,
       scores: undefined,
+      failedAt,
       textMatch: (seq, doc) => this.matchOf(seq, doc, tokens, o, lists, qFields, typos),
     };
     if (wantScores) {
       scores = new Float64Array(seqs.length);
-      if (useMasks) {
+      if (agg) {
         for (let j = 0; j < seqs.length; j++) {
-          scores[j] = this.compactScore(seqs[j]!, cats, masks, qIdx, qRank);
+          scores[j] = this.compactScore(seqs[j]!, nTok, agg, qIdx);
         }
       } else {
         const docFree = (seq: number): TextMatch => this.matchOfTerms(seq, tokens, o, lists, qFields, typos);
@@ -362,30 +424,14 @@ export class TextIndex {
     return result;
   }
 
-  /** `rank(...).score` from the per-token best classes and field bits gathered while walking postings. */
-  private compactScore(seq: number, cats: Uint8Array[], masks: Uint32Array[], qIdx: number[], qRank: number[]): number {
-    const nTok = cats.length;
-    let matched = 0;
-    let typos = 0;
-    let firstField = 255;
-    let allExact = true;
-    let exactMask = -1;
-    for (let i = 0; i < nTok; i++) {
-      const c1 = cats[i]![seq]!;
-      if (c1 === 0) {
-        allExact = false;
-        continue;
-      }
-      matched++;
-      const c = c1 - 1;
-      typos += c >> 1;
-      const m = masks[i]![seq]!;
-      for (let k = 0; k < qIdx.length; k++) if (m & (1 << k) && qRank[k]! < firstField) firstField = qRank[k]!;
-      if (c === 0) exactMask &= m;
-      else allExact = false;
-    }
+  /** `rank(...).score` from the per-seq aggregates folded while walking postings. */
+  private compactScore(seq: number, nTok: number, agg: Aggregates, qIdx: number[]): number {
+    const matched = agg.matched[seq]!;
+    const typos = agg.typos[seq]!;
+    const firstField = agg.firstField[seq]!;
+    const exactMask = agg.exactMask[seq]!;
     let exactField = 0;
-    if (allExact && nTok > 0 && exactMask !== 0) {
+    if (agg.allExact[seq] === 1 && matched === nTok && nTok > 0 && exactMask !== 0) {
       for (let k = 0; k < qIdx.length; k++) {
         if (exactMask & (1 << k) && this.lengths[qIdx[k]!]![seq] === nTok) exactField = 1;
       }
@@ -409,13 +455,13 @@ export class TextIndex {
       found.sort((a, b) => a - b);
       return found.map((j) => lists[i]![j]!);
     };
-    return this.buildMatch(seq, tokens, o, hitsFor, qFields, typos, (term, k) => docTerms[k]!.has(term));
+    return this.buildMatch(seq, tokens, o, hitsFor, qFields, (term, k) => docTerms[k]!.has(term));
   }
 
   /** The full match of a document, from the postings (when the document itself is not at hand). */
   private matchOfTerms(seq: number, tokens: string[], o: MatchOptions, lists: TermHit[][], qFields: string[], typos: boolean): TextMatch {
     const g = this.live[seq];
-    return this.buildMatch(seq, tokens, o, (i) => lists[i]!, qFields, typos, (term, k) => {
+    return this.buildMatch(seq, tokens, o, (i) => lists[i]!, qFields, (term, k) => {
       const p = this.terms.get(term)?.[this.fields.indexOf(qFields[k]!)];
       if (!p) return false;
       for (let r = 0; r < p.n; r += 2) if (p.data[r] === seq && p.data[r + 1] === g) return true;
@@ -434,45 +480,40 @@ export class TextIndex {
     o: MatchOptions,
     hitsFor: (i: number) => TermHit[],
     qFields: string[],
-    typos: boolean,
     has: (term: string, k: number) => boolean,
   ): TextMatch {
     let match: Record<string, string[]> = {};
-    tokens.forEach((_q, i) => {
+    const perToken: TermHit[][] = tokens.map((_q, i) => {
       const mi: Record<string, string[]> = {};
-      for (const h of hitsFor(i)) {
+      const hits = hitsFor(i);
+      for (const h of hits) {
         const fields: string[] = [];
         for (let k = 0; k < qFields.length; k++) if (h.data[this.fields.indexOf(qFields[k]!)] && has(h.term, k)) fields.push(qFields[k]!);
         if (fields.length > 0) mi[h.term] = fields;
       }
       match = i === 0 ? mi : Object.assign(match, mi);
+      return hits;
     });
-    const last = tokens.length - 1;
-    const classify = (term: string): Array<{ i: number; typos: number; prefix: boolean }> => {
-      const c: Array<{ i: number; typos: number; prefix: boolean }> = [];
-      tokens.forEach((q, i) => {
-        if (term === q) c.push({ i, typos: 0, prefix: false });
-        else if (o.prefix && i === last && term.startsWith(q)) c.push({ i, typos: 0, prefix: true });
-        else if (typos) {
-          const budget = typoBudget(q, o);
-          const d = budget > 0 ? editDistance(q, term, budget) : 1;
-          if (d <= budget) c.push({ i, typos: d, prefix: false });
-        }
-      });
-      return c;
-    };
+    // Per token, its best term: the fewest typos, then not a prefix; ties merge their fields. Terms are
+    // taken in the order of \`match\`'s entries, as comparing every term with every token did, but
+    // only the terms the token's expansion reached (they carry their class), so the work is linear
+    // in the tokens, not quadratic.
+    const order = new Map(Object.keys(match).map((term, j) => [term, j]));
     const fieldRank = new Map(o.fields.map((f, i) => [f, i]));
     const best: Array<TokenMatch | undefined> = new Array(tokens.length);
-    for (const [term, fields] of Object.entries(match)) {
-      for (const m of classify(term)) {
-        const cur = best[m.i];
+    perToken.forEach((hits, i) => {
+      const candidates = hits.filter((h) => h.cat >= 0 && order.has(h.term)).sort((a, b) => order.get(a.term)! - order.get(b.term)!);
+      for (const h of candidates) {
+        const fields = match[h.term]!;
+        const m = { typos: h.cat >> 1, prefix: (h.cat & 1) === 1 };
+        const cur = best[i];
         if (!cur || m.typos < cur.typos || (m.typos === cur.typos && cur.prefix && !m.prefix)) {
-          best[m.i] = { term, query: tokens[m.i] ?? '', typos: m.typos, prefix: m.prefix, fields: [...fields] };
-        } else if (cur.term !== term && m.typos === cur.typos && m.prefix === cur.prefix) {
+          best[i] = { term: h.term, query: tokens[i] ?? '', typos: m.typos, prefix: m.prefix, fields: [...fields] };
+        } else if (cur.term !== h.term && m.typos === cur.typos && m.prefix === cur.prefix) {
           for (const f of fields) if (!cur.fields.includes(f)) cur.fields.push(f);
         }
       }
-    }
+    });
     return this.rank(seq, best, fieldRank);
   }
 
@@ -557,7 +598,10 @@ function walkNext(d: Int32Array, n: number, checkLive: boolean, live: Int32Array
   return reached;
 }
 
-/** `walkFirst`/`walkNext` that also keeps each document's best match class and its fields for token i. */
+/**
+ * `walkFirst`/`walkNext` that also keeps each document's best match class and its fields for token i,
+ * and lists the documents it newly marked in `touched` (for {@link foldToken}).
+ */
 function walkScored(
   d: Int32Array,
   n: number,
@@ -567,6 +611,7 @@ function walkScored(
   i: number,
   accept: ((seq: number) => boolean) | undefined,
   done: number[] | undefined,
+  touched: number[],
   cat: Uint8Array,
   mask: Uint32Array,
   c1: number,
@@ -590,6 +635,7 @@ function walkScored(
       state[seq] = mine;
       reached++;
       done?.push(seq);
+      touched.push(seq);
     }
     if (c1 > 0) {
       const cur = cat[seq]!;
@@ -602,8 +648,57 @@ function walkScored(
   return reached;
 }
 
+/** Per-seq ranking data of one search (see `run`): this token's, and folded over the tokens so far. */
+interface Aggregates {
+  /** This token: best class + 1 (0: none yet), and the fields (bits of qFields) of that class. */
+  cat: Uint8Array;
+  mask: Uint32Array;
+  /** Over the tokens so far: how many matched with a class, their typos, the best field rank. */
+  matched: Uint16Array;
+  typos: Uint16Array;
+  firstField: Uint8Array;
+  /** The fields every token so far matched exactly in (-1: all), and whether every token was exact. */
+  exactMask: Int32Array;
+  allExact: Uint8Array;
+}
+
+function newAggregates(size: number): Aggregates {
+  return {
+    cat: new Uint8Array(size),
+    mask: new Uint32Array(size),
+    matched: new Uint16Array(size),
+    typos: new Uint16Array(size),
+    firstField: new Uint8Array(size).fill(255),
+    exactMask: new Int32Array(size).fill(-1),
+    allExact: new Uint8Array(size).fill(1),
+  };
+}
+
+/** Folds one token's best class and fields into the aggregates of the documents it reached, and resets them. */
+function foldToken(a: Aggregates, touched: number[], qRank: number[]): void {
+  for (const seq of touched) {
+    const c1 = a.cat[seq]!;
+    if (c1 === 0) {
+      a.allExact[seq] = 0;
+      continue;
+    }
+    const c = c1 - 1;
+    const m = a.mask[seq]!;
+    a.matched[seq]!++;
+    a.typos[seq]! += c >> 1;
+    let first = a.firstField[seq]!;
+    for (let k = 0; k < qRank.length; k++) if (m & (1 << k) && qRank[k]! < first) first = qRank[k]!;
+    a.firstField[seq] = first;
+    if (c === 0) a.exactMask[seq]! &= m;
+    else a.allExact[seq] = 0;
+    a.cat[seq] = 0;
+    a.mask[seq] = 0;
+  }
+}
+
 const emptyResult: TextResult = {
   seqs: EMPTY,
   scores: new Float64Array(0),
+  failedAt: 0,
   textMatch: () => ({ tokens: [], score: 0, tokensMatched: 0 }),
 };

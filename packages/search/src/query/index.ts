@@ -7,6 +7,9 @@ export { formatNumber, renderFilter } from './filter-render.ts';
 export { MAX_SORT_TERMS, parseSortBy } from './sort.ts';
 export {
   MAX_PER_PAGE,
+  MAX_QUERY_LENGTH,
+  MAX_QUERY_TOKENS,
+  checkQueryText,
   SUPPORTED_SEARCH_PARAMS,
   validateSearchParams,
   type SupportedSearchParam,

@@ -6,6 +6,7 @@ import { renderFilter } from './filter-render.ts';
 import { validateFilter } from './filter-validate.ts';
 import { findField, kindOf, unknownFieldHint } from './schema-fields.ts';
 import { parseSortBy } from './sort.ts';
+import { tokenize } from '../embedded/text.ts';
 
 /**
  * The search parameters the gateway accepts, for both backends. Anything else is rejected with
@@ -39,6 +40,46 @@ export type SupportedSearchParam = (typeof SUPPORTED_SEARCH_PARAMS)[number];
 
 /** Typesense's limit on `per_page`. */
 export const MAX_PER_PAGE = 250;
+
+/**
+ * The longest `q`, in characters: Typesense 0.24.1 refuses a search whose query string reaches 4,000
+ * characters ("Query string exceeds max allowed length of 4000"); the gateway holds `q` to the same
+ * on every route, multi_search and POST /search included (Typesense itself took 57 s and timed out on
+ * a 20,000-word q sent through multi_search).
+ */
+export const MAX_QUERY_LENGTH = 4000;
+
+/**
+ * The most tokens (words) in `q`. Search work grows with the words on both engines: Typesense 0.24.1
+ * took 0.1 s for 500 words and 0.36 s for 1,300 on ten documents, and timed out (503) with eight
+ * parallel 256-word searches on 5,000; the embedded engine's typo expansion costs up to milliseconds
+ * a word. 64 is twice Google's 32-word query limit.
+ */
+export const MAX_QUERY_TOKENS = 64;
+
+/**
+ * Throws VALIDATION_ERROR naming `q` when it is longer than {@link MAX_QUERY_LENGTH} characters or
+ * has more than {@link MAX_QUERY_TOKENS} tokens (split as the embedded engine and Typesense split
+ * words: on spaces and punctuation).
+ *
+ * @example
+ *   checkQueryText(params.q); // before any engine sees it
+ */
+export function checkQueryText(q: string): void {
+  if (q.length > MAX_QUERY_LENGTH && [...q].length > MAX_QUERY_LENGTH) {
+    throw validationError(`search parameter 'q' is longer than ${MAX_QUERY_LENGTH} characters`, {
+      parameter: 'q',
+      maxLength: MAX_QUERY_LENGTH,
+    });
+  }
+  const tokens = tokenize(q).length;
+  if (tokens > MAX_QUERY_TOKENS) {
+    throw validationError(`search parameter 'q' has ${tokens} words; at most ${MAX_QUERY_TOKENS} are allowed`, {
+      parameter: 'q',
+      maxTokens: MAX_QUERY_TOKENS,
+    });
+  }
+}
 
 /** A search request after validation: what the gateway forwards, and the parsed parts for the embedded engine. */
 export interface ValidatedSearch {
@@ -82,6 +123,7 @@ export function validateSearchParams(params: SearchParams, collection: Collectio
 
   if (params.q === undefined || params.q === null) throw validationError("search parameter 'q' is required", { parameter: 'q' });
   const q = text('q', params.q);
+  checkQueryText(q);
   out.q = q;
 
   const queryBy = params.query_by === undefined ? [] : fieldList('query_by', params.query_by);

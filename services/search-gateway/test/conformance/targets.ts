@@ -77,10 +77,10 @@ export async function startTargets(withTypesense: boolean): Promise<Targets> {
   const gatewayEnv = { GATEWAY_API_KEYS: GATEWAY_KEYS };
   try {
     const all: Target[] = [];
-    const starts: Array<Promise<ServiceProcess>> = [startGateway({ serviceKey: SERVICE_KEY, env: { ...gatewayEnv, DATA_DIR: tmp() } })];
+    const starts: Array<Promise<ServiceProcess>> = [startGateway({ serviceKey: SERVICE_KEY, env: { ...gatewayEnv, DATA_DIR: tmp() }, timeoutMs: 90_000 })];
     if (withTypesense) {
       ts = await startTypesense();
-      starts.push(startGateway({ typesense: ts, serviceKey: SERVICE_KEY, env: { ...gatewayEnv, DATA_DIR: tmp() } }));
+      starts.push(startGateway({ typesense: ts, serviceKey: SERVICE_KEY, env: { ...gatewayEnv, DATA_DIR: tmp() }, timeoutMs: 90_000 }));
     }
     const started = await Promise.allSettled(starts);
     for (const s of started) if (s.status === 'fulfilled') services.push(s.value);

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { DOCUMENT_LIMITS } from '@fountain/kit';
-import type { FieldSchema } from '@fountain/search';
+import { MAX_QUERY_TOKENS, type FieldSchema } from '@fountain/search';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, buildHarness, call, COLLECTION, type Harness } from '../harness.ts';
 import { expectEnvelope, expectValidation } from './helpers.ts';
@@ -131,6 +131,18 @@ describe('attack: text that is not valid Unicode or reaches a prototype (issue 8
   it('a `__proto__` key is a 400 naming it, not "Request body is not valid JSON"', async () => {
     const res = await raw('{"elementType":"script","elementId":424243,"comment":"c","newVersionData":{"__proto__":{"admin":true}}}');
     expectValidation(res, 'body/newVersionData/__proto__');
+  });
+});
+
+describe('attack: long queries through GET /search (issue 8, item 4)', () => {
+  it(`a q of ${MAX_QUERY_TOKENS + 1} words is a 400 naming q; ${MAX_QUERY_TOKENS} words within the 2,000 characters answer`, async () => {
+    const words = (n: number): string => Array.from({ length: n }, (_, i) => `word${i}x`).join(' ');
+    const over = await call(h, 'GET', `/search?q=${encodeURIComponent(words(MAX_QUERY_TOKENS + 1))}`);
+    const body = expectEnvelope(over, 'VALIDATION_ERROR');
+    expect(body.message).toContain("'q'");
+    const at = words(MAX_QUERY_TOKENS).padEnd(2000, ' ');
+    expect(at.length).toBe(2000);
+    expect((await call(h, 'GET', `/search?q=${encodeURIComponent(at)}`)).statusCode).toBe(200);
   });
 });
 
