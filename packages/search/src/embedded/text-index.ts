@@ -407,7 +407,7 @@ export class TextIndex {
       seqs,
       scores: undefined,
       failedAt,
-      textMatch: (seq, doc) => this.matchOf(seq, doc, tokens, o, lists, qFields, typos),
+      textMatch: (seq, doc) => this.matchOf(seq, doc, tokens, o, lists, qFields),
     };
     if (wantScores) {
       scores = new Float64Array(seqs.length);
@@ -416,7 +416,7 @@ export class TextIndex {
           scores[j] = this.compactScore(seqs[j]!, nTok, agg, qIdx);
         }
       } else {
-        const docFree = (seq: number): TextMatch => this.matchOfTerms(seq, tokens, o, lists, qFields, typos);
+        const docFree = (seq: number): TextMatch => this.matchOfTerms(seq, tokens, o, lists, qFields);
         for (let j = 0; j < seqs.length; j++) scores[j] = docFree(seqs[j]!).score;
       }
       (result as { scores: Float64Array | undefined }).scores = scores;
@@ -440,7 +440,7 @@ export class TextIndex {
   }
 
   /** The full match of a document, rebuilt from its own text (its tokens per field). */
-  private matchOf(seq: number, doc: Document, tokens: string[], o: MatchOptions, lists: TermHit[][], qFields: string[], typos: boolean): TextMatch {
+  private matchOf(seq: number, doc: Document, tokens: string[], o: MatchOptions, lists: TermHit[][], qFields: string[]): TextMatch {
     const docTerms = qFields.map((f) => new Set(tokenize(fieldText(doc[f]))));
     const union = new Set<string>();
     for (const set of docTerms) for (const t of set) union.add(t);
@@ -459,7 +459,7 @@ export class TextIndex {
   }
 
   /** The full match of a document, from the postings (when the document itself is not at hand). */
-  private matchOfTerms(seq: number, tokens: string[], o: MatchOptions, lists: TermHit[][], qFields: string[], typos: boolean): TextMatch {
+  private matchOfTerms(seq: number, tokens: string[], o: MatchOptions, lists: TermHit[][], qFields: string[]): TextMatch {
     const g = this.live[seq];
     return this.buildMatch(seq, tokens, o, (i) => lists[i]!, qFields, (term, k) => {
       const p = this.terms.get(term)?.[this.fields.indexOf(qFields[k]!)];
