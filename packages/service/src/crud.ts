@@ -11,7 +11,7 @@ import type Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { AppError, ErrorEnvelopeSchema, type App } from '@fountain/kit';
 import { writeTransaction } from '@fountain/sync';
-import { Type, type TObject } from 'typebox';
+import { Type, type TObject, type TSchema } from 'typebox';
 
 /** What a service declares for one resource. */
 export interface ResourceOptions {
@@ -22,7 +22,10 @@ export interface ResourceOptions {
   table: string;
   /** The INTEGER PRIMARY KEY column, named as in the API: `characterId`. */
   id: string;
-  /** The writable fields; their names are the columns'. Required ones are required on create and PUT. */
+  /**
+   * The writable fields; their names are the columns'. Required ones are required on create and PUT;
+   * a `default` fills an omitted field on create and PUT (never on PATCH).
+   */
   body: TObject;
   /** Fields kept as JSON text in their column (arrays, objects). */
   json?: string[];
@@ -31,6 +34,10 @@ export interface ResourceOptions {
 }
 
 type Row = Record<string, unknown>;
+const withoutDefault = (schema: object): object => {
+  const { default: _default, ...rest } = schema as Record<string, unknown>;
+  return rest;
+};
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const now = (): string => new Date().toISOString();
 
@@ -131,7 +138,8 @@ export function crudRoutes(typed: App, db: Database.Database, o: ResourceOptions
     async (request, reply) => reply.code(201).send(writeTransaction(db, () => insert(request.body as Row))),
   );
 
-  const filterProps = Object.fromEntries((o.filters ?? []).map((f) => [f, Type.Optional(o.body.properties[f]!)]));
+  // Without their defaults: a filter left out must not become a filter on the default value.
+  const filterProps = Object.fromEntries((o.filters ?? []).map((f) => [f, Type.Optional(withoutDefault(o.body.properties[f]!) as TSchema)]));
   const Query = Type.Object(
     { page: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 }), per_page: Type.Integer({ minimum: 1, maximum: 250, default: 50 }), ...filterProps },
     { additionalProperties: false },
@@ -171,7 +179,13 @@ export function crudRoutes(typed: App, db: Database.Database, o: ResourceOptions
         summary: `Change some fields of a ${o.noun}`,
         tags,
         params: Params,
-        body: Type.Partial(Type.Object(o.body.properties, { additionalProperties: false, minProperties: 1 })),
+        // Every field optional and no defaults (a default would overwrite what the PATCH leaves out).
+        body: {
+          type: 'object',
+          properties: Object.fromEntries(Object.entries(o.body.properties).map(([k, v]) => [k, withoutDefault(v)])),
+          additionalProperties: false,
+          minProperties: 1,
+        },
         response: { 200: Record_, ...errors },
       },
     },

@@ -4,8 +4,9 @@
  */
 import { join } from 'node:path';
 import { createEmbeddedBackend, type SearchBackend } from '@fountain/search';
-import { tempDir } from '@fountain/testing';
+import { expectEnvelope, tempDir } from '@fountain/testing';
 import type { TObject } from 'typebox';
+import { expect } from 'vitest';
 import { readServiceSettings } from './config.ts';
 import { openService, type OpenService, type ServiceDefinition } from './run-service.ts';
 
@@ -41,4 +42,60 @@ export async function openTestService<S extends TObject>(def: ServiceDefinition<
       tmp.cleanup();
     },
   };
+}
+
+/** One authenticated route of a service, with a valid sample request (made valid by `setup`). */
+export interface RouteCase {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** The route pattern, as the OpenAPI document lists it (`/characters/{id}`). */
+  route: string;
+  url: (n: number) => string;
+  body?: (n: number) => Record<string, unknown>;
+  /** Prepares the n-th call (creates the resource it needs); answers the id to use, if any. */
+  setup?: (s: TestService, n: number) => Promise<void>;
+  ok: number;
+}
+
+/** One sequence across every route checked in a process, so setups never collide. */
+let n = 0;
+
+/**
+ * The rules every authenticated route obeys, checked on one route: no key, a wrong key or a key
+ * with a suffix is the same 401 envelope, never echoing the key; X-API-KEY and Bearer both work;
+ * malformed JSON, a body of the wrong shape and an unknown field are 400s naming the problem; never a
+ * 500.
+ */
+export async function checkCommonRules(s: TestService, route: RouteCase): Promise<void> {
+  const send = (headers: Record<string, string>, payload?: string, i = ++n) =>
+    s.app.inject({
+      method: route.method,
+      url: route.url(i),
+      headers: { ...headers, ...(payload !== undefined && { 'content-type': 'application/json' }) },
+      ...(payload !== undefined && { payload }),
+    });
+  const sample = (i: number): string | undefined => (route.body ? JSON.stringify(route.body(i)) : undefined);
+  const wrong: Array<Record<string, string>> = [{}, { 'x-api-key': 'not-the-key' }, { authorization: 'Bearer not-the-key' }, { 'x-api-key': `${s.apiKey}x` }];
+  for (const headers of wrong) {
+    const res = await send(headers, sample(n + 1));
+    expect(expectEnvelope(res, 'UNAUTHORIZED').message).toBe('Invalid or missing API Key');
+    expect(res.body).not.toContain(s.apiKey);
+  }
+  const right: Array<Record<string, string>> = [{ 'x-api-key': s.apiKey }, { authorization: `Bearer ${s.apiKey}` }];
+  for (const headers of right) {
+    const i = ++n;
+    await route.setup?.(s, i);
+    const res = await send(headers, sample(i), i);
+    expect(res.statusCode, `${route.method} ${route.route}: ${res.body}`).toBe(route.ok);
+  }
+  if (!route.body) return;
+  for (const raw of ['{', 'nope', '[]', '1', 'null', '{"name": {}}']) {
+    const i = ++n;
+    await route.setup?.(s, i);
+    const res = await send({ 'x-api-key': s.apiKey }, raw, i);
+    expect(res.statusCode, `${route.method} ${route.route} with ${raw}: ${res.body}`).toBe(400);
+  }
+  const i = ++n;
+  await route.setup?.(s, i);
+  const extra = await send({ 'x-api-key': s.apiKey }, JSON.stringify({ ...route.body(i), surprise: 1 }), i);
+  expect(`${expectEnvelope(extra, 'VALIDATION_ERROR').message}`).toContain('surprise');
 }

@@ -1,0 +1,4 @@
+import { runService } from '@fountain/service';
+import { characters } from './service.ts';
+
+await runService(characters);

@@ -1,0 +1,29 @@
+/** The route table of Core Script Management, and a keyed JSON request. */
+import type { RouteCase, TestService } from '@fountain/service/test-support';
+import { expect } from 'vitest';
+
+/** A JSON request with the service's key. */
+export const call = (s: TestService, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}) =>
+  s.app.inject({
+    method,
+    url,
+    headers: { 'x-api-key': s.apiKey, ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    ...(body !== undefined && { payload: JSON.stringify(body) }),
+  });
+
+/** Creates script n, expecting a 201. */
+export const create = async (s: TestService, n: number): Promise<void> => {
+  const res = await call(s, 'POST', '/scripts', { scriptId: n + 10_000, title: `t${n}`, author: 'a' });
+  expect(res.statusCode, res.body).toBe(201);
+};
+
+/** Every authenticated route, with a valid sample request. */
+export const ROUTES: RouteCase[] = [
+  { method: 'POST', route: '/scripts', url: () => '/scripts', body: (n) => ({ title: `new ${n}`, author: 'b' }), ok: 201 },
+  { method: 'GET', route: '/scripts', url: () => '/scripts', ok: 200 },
+  { method: 'GET', route: '/scripts/{id}', url: (n) => `/scripts/${n + 10_000}`, setup: create, ok: 200 },
+  { method: 'PUT', route: '/scripts/{id}', url: (n) => `/scripts/${n + 10_000}`, body: (n) => ({ title: `renamed ${n}`, author: 'a' }), setup: create, ok: 200 },
+  { method: 'PATCH', route: '/scripts/{id}', url: (n) => `/scripts/${n + 10_000}`, body: () => ({ status: 'final' }), setup: create, ok: 200 },
+  { method: 'DELETE', route: '/scripts/{id}', url: (n) => `/scripts/${n + 10_000}`, setup: create, ok: 204 },
+  { method: 'GET', route: '/search', url: () => '/search?q=*', ok: 200 },
+];
