@@ -6,6 +6,7 @@
  * it starts anything, naming the process that holds the port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,8 @@ interface Launched {
   gatewayPort: number;
   sequencePort: number;
   kmsPort: number;
+  charactersPort: number;
+  scriptsPort: number;
   dataDir: string;
   exited: Promise<number | null>;
   output(): string;
@@ -38,9 +41,10 @@ async function launch(extraEnv: Record<string, string> = {}, ports?: { gateway: 
   const gatewayPort = ports?.gateway ?? (await freePort());
   const sequencePort = ports?.sequence ?? (await freePort());
   const kmsPort = await freePort();
+  const [charactersPort, scriptsPort] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/start.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv, DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), SEQUENCE_PORT: String(sequencePort), KMS_PORT: String(kmsPort) },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv, DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), SEQUENCE_PORT: String(sequencePort), KMS_PORT: String(kmsPort), CHARACTERS_PORT: String(charactersPort), SCRIPTS_PORT: String(scriptsPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -52,6 +56,8 @@ async function launch(extraEnv: Record<string, string> = {}, ports?: { gateway: 
     gatewayPort,
     sequencePort,
     kmsPort,
+    charactersPort,
+    scriptsPort,
     dataDir,
     exited,
     output: () => out,
@@ -198,9 +204,82 @@ describe('npm start when things go wrong', () => {
   }, 60_000);
 });
 
+/**
+ * The two story services through npm start: CRUD over HTTP, one multi_search through the gateway that
+ * finds a character, a script and a sequence element by one word, and seeds/004's scenario: a column
+ * added to characters on the running system is a filterable field within seconds.
+ */
+async function runStoryServices(): Promise<void> {
+  const sys = await launch({});
+  try {
+    await sys.running();
+    for (const port of [sys.charactersPort, sys.scriptsPort]) expect(sys.output()).toContain(`http://localhost:${port}`);
+    expect(sys.output()).toMatch(/Character Service\s+http/);
+    expect(sys.output()).toMatch(/Core Script Management\s+http/);
+    const api = async (port: number, method: string, path: string, body?: unknown, prefer = true) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers: { 'X-API-KEY': SEED_DEV_API_KEY, 'Content-Type': 'application/json', ...(prefer && { Prefer: 'wait-for-index' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const el = await api(sys.sequencePort, 'POST', '/sequence', { elementType: 'script', elementId: 1, comment: 'The lighthouse at dawn.' });
+    expect(el.status, JSON.stringify(el.body)).toBe(201);
+    const script = await api(sys.scriptsPort, 'POST', '/scripts', { title: 'The Lighthouse', author: 'Ada Quill', elements: [{ elementType: 'script', elementId: 1 }] });
+    expect(script.status, JSON.stringify(script.body)).toBe(201);
+    const character = await api(sys.charactersPort, 'POST', '/characters', { name: 'Elias', description: 'Keeper of the lighthouse', scriptId: script.body.scriptId });
+    expect(character.status, JSON.stringify(character.body)).toBe(201);
+    expect((await api(sys.charactersPort, 'GET', `/characters/${String(character.body.characterId)}`)).body).toMatchObject({ name: 'Elias' });
+
+    // One multi_search through the gateway, as the README's curl does it.
+    const res = await fetch(`http://127.0.0.1:${sys.gatewayPort}/multi_search`, {
+      method: 'POST',
+      headers: { 'X-TYPESENSE-API-KEY': SEED_DEV_SERVICE_KEY, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        searches: [
+          { collection: 'characters', q: 'lighthouse', query_by: 'name,description,dialogueText' },
+          { collection: 'scripts', q: 'lighthouse', query_by: 'title,logline,sections' },
+          { collection: 'sequence_elements', q: 'lighthouse', query_by: 'comment' },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const { results } = (await res.json()) as { results: Array<{ found: number; hits: Array<{ document: Record<string, unknown> }> }> };
+    expect(results.map((r) => r.found)).toEqual([1, 1, 1]);
+    expect(results[0]!.hits[0]!.document).toMatchObject({ name: 'Elias' });
+    expect(results[1]!.hits[0]!.document).toMatchObject({ title: 'The Lighthouse', elementRefs: ['script:1'] });
+    expect(results[2]!.hits[0]!.document).toMatchObject({ id: 'script:1:1' });
+
+    // seeds/004: an `age` column added on the running system, by another program.
+    const db = new Database(join(sys.dataDir, 'characters.db'));
+    db.pragma('busy_timeout = 5000');
+    db.exec('ALTER TABLE characters ADD COLUMN age INTEGER');
+    db.prepare('UPDATE characters SET age = 61 WHERE characterId = ?').run(character.body.characterId);
+    db.close();
+    const started = Date.now();
+    let found = 0;
+    while (found !== 1 && Date.now() - started < 15_000) {
+      const r = await api(sys.charactersPort, 'GET', '/search?q=*&filter_by=age:>60', undefined, false);
+      found = r.status === 200 ? (r.body.found as number) : 0;
+      if (found !== 1) await new Promise((done) => setTimeout(done, 100));
+    }
+    console.log(`seeds/004 age column: filterable in search ${Date.now() - started} ms after the ALTER TABLE`);
+    expect(found).toBe(1);
+    sys.child.kill('SIGINT');
+    expect(await sys.exited).toBe(0);
+  } finally {
+    if (sys.child.exitCode === null) sys.child.kill('SIGKILL');
+  }
+}
+
 describe('npm start (scripts/start.ts)', () => {
   it('runs the whole system on the embedded backend', async () => {
     await runSystem({});
+  }, 240_000);
+
+  it('runs the story services: CRUD, one multi_search across services, a column added at run time', async () => {
+    await runStoryServices();
   }, 240_000);
 
   describe.skipIf(!typesenseAvailable())('on a real Typesense', () => {

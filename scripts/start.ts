@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole system on one machine. Starts the Key Management Service (port 8003), the
- * Search Gateway (port 8001; the embedded backend unless TYPESENSE_HOST or TYPESENSE_NODES is set) and
- * the Central Sequence Service (port 8000), each as its own HTTP server process, with data under ./data (DATA_DIR); prints one banner
+ * Search Gateway (port 8001; the embedded backend unless TYPESENSE_HOST or TYPESENSE_NODES is set),
+ * the Central Sequence Service (port 8000), the Character Service (8004) and Core Script Management
+ * (8005), each as its own HTTP server process, with data under ./data (DATA_DIR); prints one banner
  * with the URLs, the keys and the backend; Ctrl-C (or SIGTERM) shuts them all down cleanly.
  *
  * Each service also runs alone, for production: `npx tsx services/<name>/src/server.ts`.
@@ -11,7 +12,7 @@
  * runServer watches the IPC channel set up here), so a SIGKILLed launcher leaves no orphans.
  *
  * Environment (besides what each service reads itself): GATEWAY_PORT (8001), SEQUENCE_PORT (8000),
- * KMS_PORT (8003), DATA_DIR (./data). The Key Management Service starts first; the sequence service
+ * KMS_PORT (8003), CHARACTERS_PORT (8004), SCRIPTS_PORT (8005), DATA_DIR (./data). The Key Management Service starts first; the sequence service
  * gets its gateway key from it, and the gateway accepts the keys it issues. Keys: TYPESENSE_SERVICE_API_KEY and API_KEY from the environment, else the
  * seeds' development keys, so the seeds' curl examples work as written.
  */
@@ -28,6 +29,8 @@ const dataDir = env.DATA_DIR ?? './data';
 const gatewayPort = Number(env.GATEWAY_PORT ?? 8001);
 const sequencePort = Number(env.SEQUENCE_PORT ?? 8000);
 const kmsPort = Number(env.KMS_PORT ?? 8003);
+const charactersPort = Number(env.CHARACTERS_PORT ?? 8004);
+const scriptsPort = Number(env.SCRIPTS_PORT ?? 8005);
 const kmsUrl = `http://127.0.0.1:${kmsPort}`;
 const kmsDbPath = join(dataDir, 'key-management.db');
 /** SQLAlchemy style, as the seeds: three slashes then a relative path, or four for an absolute one. */
@@ -39,6 +42,8 @@ const dbPath = join(dataDir, 'sequence.db');
 
 interface Service {
   name: string;
+  /** Its name in the banner. */
+  title: string;
   /** The variable that sets its port, for the message when the port is taken. */
   portVar: string;
   entry: string;
@@ -47,10 +52,33 @@ interface Service {
   child?: ChildProcess;
 }
 
+/**
+ * A service on the blueprint (@fountain/service): its port, database and collection, the shared
+ * keys. (Not yet on the KMS: it would need their service names registered there.)
+ */
+function blueprint(name: string, title: string, port: number, portVar: string, collection: string): Service {
+  return {
+    name,
+    title,
+    portVar,
+    entry: `services/${name}/src/server.ts`,
+    port,
+    env: {
+      PORT: String(port),
+      DATABASE_URL: sqliteUrl(join(dataDir, `${name}.db`)),
+      TYPESENSE_CLIENT_URL: `http://127.0.0.1:${gatewayPort}`,
+      TYPESENSE_SERVICE_API_KEY: serviceKey,
+      API_KEY: apiKey,
+      TYPESENSE_COLLECTION_NAME: collection,
+    },
+  };
+}
+
 const services: Service[] = [
   {
     // First: the others fetch their keys from it at start (seeds/001 3.e).
     name: 'kms',
+    title: 'Key Management Service',
     portVar: 'KMS_PORT',
     entry: 'services/key-management/src/server.ts',
     port: kmsPort,
@@ -58,6 +86,7 @@ const services: Service[] = [
   },
   {
     name: 'gateway',
+    title: 'Search Gateway',
     portVar: 'GATEWAY_PORT',
     entry: 'services/search-gateway/src/server.ts',
     port: gatewayPort,
@@ -66,6 +95,7 @@ const services: Service[] = [
   },
   {
     name: 'sequence',
+    title: 'Central Sequence Service',
     portVar: 'SEQUENCE_PORT',
     entry: 'services/sequence/src/server.ts',
     port: sequencePort,
@@ -81,6 +111,8 @@ const services: Service[] = [
       TYPESENSE_COLLECTION_NAME: env.SEQUENCE_COLLECTION_NAME ?? 'sequence_elements',
     },
   },
+  blueprint('characters', 'Character Service', charactersPort, 'CHARACTERS_PORT', 'characters'),
+  blueprint('scripts', 'Core Script Management', scriptsPort, 'SCRIPTS_PORT', 'scripts'),
 ];
 
 let stopping = false;
@@ -159,7 +191,7 @@ async function checkPorts(): Promise<void> {
       continue;
     }
     const holders = portHolders(s.port);
-    const leftover = holders?.some((h) => /services\/(search-gateway|sequence|key-management)\//.test(h.command))
+    const leftover = holders?.some((h) => /services\/(search-gateway|sequence|key-management|characters|scripts)\//.test(h.command))
       ? ' It looks like a FountainAI service left over from an earlier run.'
       : '';
     const stop = holders && holders.length > 0 ? `Stop it (kill ${holders.map((h) => h.pid).join(' ')}) or set` : 'Free it or set';
@@ -198,13 +230,11 @@ console.log(
   [
     '',
     '  FountainAI is running',
-    `    Search Gateway            http://localhost:${gatewayPort}   (docs: /docs)`,
-    `    Central Sequence Service  http://localhost:${sequencePort}   (docs: /docs)`,
-    `    Key Management Service    http://localhost:${kmsPort}   (docs: /docs; an admin token: npm run -s token -- --role admin)`,
+    ...services.map((s) => `    ${s.title.padEnd(26)}http://localhost:${s.port}   (docs: /docs${s.name === 'kms' ? '; an admin token: npm run -s token -- --role admin' : ''})`),
     `    search backend            ${typesense ? `typesense (${typesense})` : `embedded (${resolve(dataDir, 'search')})`}`,
     `    data                      ${resolve(dataDir)}`,
     `    gateway key (X-API-KEY)   ${key(serviceKey, SEED_DEV_SERVICE_KEY, 'TYPESENSE_SERVICE_API_KEY')}`,
-    `    sequence key (X-API-KEY)  ${key(apiKey, SEED_DEV_API_KEY, 'API_KEY')}`,
+    `    services' key (X-API-KEY) ${key(apiKey, SEED_DEV_API_KEY, 'API_KEY')}`,
     '',
     '  Ctrl-C stops everything.',
     '',
