@@ -82,6 +82,9 @@ export function documentErrors(route: RouteOptions, isPublic: boolean, keyed: bo
   if (schema === undefined || schema.hide === true) return;
   for (const part of ['querystring', 'params', 'headers'] as const) if (schema[part] !== undefined) schema[part] = optionalDefaults(schema[part]);
   const response = (schema.response ??= {});
+  // A route that documents no success of its own still answers one: once error statuses are listed,
+  // the document would otherwise say the route can only fail.
+  if (!Object.keys(response).some((status) => status.startsWith('2'))) response['2xx'] = { description: 'Success' };
   const codes = isPublic ? PUBLIC_ERRORS : ROUTE_ERRORS.filter((c) => keyed || (c !== 'UNAUTHORIZED' && c !== 'FORBIDDEN'));
   for (const code of codes) {
     const status = String(statusOf(code));
