@@ -21,6 +21,19 @@ function duplicates<T>(values: readonly T[]): T[] {
 }
 
 /**
+ * The largest element id, sequence number and version number: the index holds them as int32 (seeds/001's
+ * schema), and a larger one would be acknowledged but never searchable (docs/sequence.md, "Number ranges").
+ */
+export const INT32_MAX = 2_147_483_647;
+
+/** The 409 for a number that would pass INT32_MAX: nothing is written. */
+function exhausted(field: string, of: string, next: number): AppError {
+  return new AppError('CONFLICT', `No ${field} left for ${of}: the next would be ${next}, past ${INT32_MAX} (the search index holds int32); reorder to lower positions first`, {
+    details: { field, next, max: INT32_MAX },
+  });
+}
+
+/**
  * POST /sequence. A new element gets the next number of its type (max + 1) and its version 1 (no
  * data, the request's comment). An element that already has a number keeps it: the call answers that
  * number with `created: false` and writes nothing, so a retried request is harmless.
@@ -33,6 +46,7 @@ export async function allocateSequence(
     const existing = store.getElement(req.elementType, req.elementId);
     if (existing) return { created: false, sequenceNumber: existing.sequenceNumber };
     const sequenceNumber = store.nextSequenceNumber(req.elementType);
+    if (sequenceNumber > INT32_MAX) throw exhausted('sequenceNumber', `${req.elementType} elements`, sequenceNumber);
     const at = now();
     store.insertElement(req.elementType, req.elementId, sequenceNumber, req.comment, at);
     store.insertVersion({
@@ -197,6 +211,7 @@ export async function createVersion(
       });
     }
     const versionNumber = store.maxVersion(req.elementType, req.elementId) + 1;
+    if (versionNumber > INT32_MAX) throw exhausted('versionNumber', `${req.elementType} element ${req.elementId}`, versionNumber);
     store.insertVersion({
       elementType: req.elementType,
       elementId: req.elementId,

@@ -1,13 +1,13 @@
 /** The request and response schemas: the seeds' shapes (seeds/000 section 3.b.v, seeds/002 section 5). */
 import { Type } from 'typebox';
-import { ELEMENT_TYPES } from '../domain/sequence.ts';
+import { ELEMENT_TYPES, INT32_MAX } from '../domain/sequence.ts';
 
 export const ElementType = Type.Union(
   ELEMENT_TYPES.map((t) => Type.Literal(t)),
   { description: 'Type of the element', examples: ['script'] },
 );
-export const ElementId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Unique identifier of the element (per type)', examples: [1] });
-const Position = Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'A sequence number (int32 in the index)' });
+export const ElementId = Type.Integer({ minimum: 1, maximum: INT32_MAX, description: 'Unique identifier of the element (per type); int32, as in the index', examples: [1] });
+const Position = Type.Integer({ minimum: 1, maximum: INT32_MAX, description: 'A sequence number (int32 in the index)' });
 const Comment = Type.String({ maxLength: 10_000, description: 'Contextual explanation (the seeds\' GPT comment)' });
 
 export const SequenceRequest = Type.Object(
@@ -107,7 +107,7 @@ export const TypeParams = Type.Object({ elementType: ElementType });
 export const VersionParams = Type.Object({
   elementType: ElementType,
   elementId: ElementId,
-  versionNumber: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+  versionNumber: Type.Integer({ minimum: 1, maximum: INT32_MAX }),
 });
 
 /** The `Prefer` header a write may carry (RFC 7240). */

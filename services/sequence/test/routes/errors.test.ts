@@ -146,6 +146,29 @@ describe('attack: long queries through GET /search (issue 8, item 4)', () => {
   });
 });
 
+describe('attack: numbers the index cannot hold (issue 8, item 6)', () => {
+  it('an elementId past int32 (2^53-1 was accepted, then dead-lettered) is a 400 naming elementId', async () => {
+    for (const elementId of [2 ** 31, Number.MAX_SAFE_INTEGER]) {
+      expectValidation(await call(h, 'POST', '/sequence', { elementType: 'action', elementId, comment: 'c' }), 'elementId');
+    }
+    expect((await call(h, 'POST', '/sequence', { elementType: 'action', elementId: 2 ** 31 - 1, comment: 'c' })).statusCode).toBe(201);
+  });
+
+  it('after a reorder to 2147483647 a new element is a 409 naming sequenceNumber (it answered 201 with 2147483648), nothing written', async () => {
+    await call(h, 'POST', '/sequence', { elementType: 'spokenWord', elementId: 1, comment: 'c' });
+    const moved = await call(h, 'PUT', '/sequence/reorder', { elementType: 'spokenWord', elements: [{ elementId: 1, newSequence: 2 ** 31 - 1 }], comment: 'c' });
+    expect(moved.statusCode).toBe(200);
+    const res = await call(h, 'POST', '/sequence', { elementType: 'spokenWord', elementId: 2, comment: 'c' });
+    const body = expectEnvelope(res, 'CONFLICT');
+    expect(body.message).toContain('sequenceNumber');
+    expect(body.details).toMatchObject({ field: 'sequenceNumber', next: 2 ** 31, max: 2 ** 31 - 1 });
+    expectEnvelope(await call(h, 'GET', '/elements/spokenWord/2'), 'NOT_FOUND');
+    await h.sync.drain();
+    const dead = await call(h, 'GET', '/sync/dead-letters');
+    expect(JSON.stringify(dead.json())).not.toContain('spokenWord');
+  });
+});
+
 describe('unknown elements: 404 naming them', () => {
   it('reorder names every unknown id and changes nothing', async () => {
     const before = (await call(h, 'GET', '/elements/script')).json();
