@@ -9,7 +9,9 @@ import { Name, NameParams } from './common.ts';
 const Field = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
-    type: Type.Optional(Type.String({ minLength: 1 })),
+    // No minLength: the Go client sends `"type": ""` with `drop: true`, and Typesense accepts it; an
+    // empty type on a field that isn't dropped is refused by the engine, naming the field.
+    type: Type.Optional(Type.String()),
     facet: Type.Optional(Type.Boolean()),
     optional: Type.Optional(Type.Boolean()),
     index: Type.Optional(Type.Boolean()),

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typesenseAvailable } from '@fountain/testing';
 import type { Document } from '@fountain/search';
-import { BOOKS, booksJsonl, booksSchema } from './fixtures.ts';
+import { BOOKS, FILTERS, IMPORTS, SORTS, TEXT_QUERIES, booksJsonl, booksSchema, full, type Book } from './fixtures.ts';
 import { byId, observeImportLine, observeSearch, parseJsonl, statusOf } from './observe.ts';
 import { officialClient, raw, SEARCH_ONLY_KEY, SEQUENCE_KEY, startTargets, type RawResponse, type Target, type TargetKind, type Targets } from './targets.ts';
 
@@ -226,46 +226,6 @@ conformance({
 // ---------------------------------------------------------------------------------------------------
 // JSONL import, one case per action, each with per-line errors.
 
-const full = (i: number, patch: Record<string, unknown> = {}): string => JSON.stringify({ ...(BOOKS[i] as Document), ...patch });
-const BAD_JSON = '{"id": "bad", "title": ';
-const IMPORTS: Record<'create' | 'upsert' | 'update' | 'emplace', { lines: string[]; expected: boolean[] }> = {
-  create: {
-    lines: [
-      full(2), // new: ok
-      BAD_JSON,
-      full(3, { title: undefined }), // missing required field
-      full(4, { year: 'nineteen' }), // wrong type
-      full(0), // duplicate id: b01 exists
-      full(2, { title: 'again' }), // duplicate id within the batch
-      full(5), // ok after the failures
-    ],
-    expected: [true, false, false, false, false, false, true],
-  },
-  upsert: {
-    lines: [full(0, { title: 'Replaced' }), full(5), BAD_JSON, full(6, { title: undefined }), full(7, { rating: 'high' }), full(5, { year: 2002 })],
-    expected: [true, true, false, false, false, true],
-  },
-  update: {
-    lines: [
-      JSON.stringify({ id: 'b01', rating: 1 }),
-      JSON.stringify({ id: 'b99', rating: 1 }), // update of a missing id
-      JSON.stringify({ id: 'b02', year: 'x' }),
-      BAD_JSON,
-      JSON.stringify({ id: 'b02', tags: ['updated'] }),
-    ],
-    expected: [true, false, false, false, true],
-  },
-  emplace: {
-    lines: [
-      JSON.stringify({ id: 'b01', rating: 2 }), // existing: partial update
-      full(8), // new: full create
-      JSON.stringify({ id: 'b02', in_print: 'maybe' }),
-      BAD_JSON,
-      // A NEW document that is incomplete is a deliberate difference: see 'emplace of a new, incomplete document'.
-    ],
-    expected: [true, true, false, false],
-  },
-};
 
 for (const [action, spec] of Object.entries(IMPORTS) as Array<[keyof typeof IMPORTS, (typeof IMPORTS)['create']]>) {
   conformance({
@@ -290,34 +250,6 @@ for (const [action, spec] of Object.entries(IMPORTS) as Array<[keyof typeof IMPO
 // Search: filters. Each filter runs with a fully determined order (rank is unique) and is also
 // checked against a plain predicate over the fixture, so the embedded target is checked on its own.
 
-type Book = (typeof BOOKS)[number] & { rank: number; year: number; rating: number; tags: string[]; genre: string; author: string; in_print: boolean };
-
-const FILTERS: Array<[string, (b: Book) => boolean]> = [
-  ['genre:fantasy', (b) => b.genre === 'fantasy'],
-  ['genre:=scifi', (b) => b.genre === 'scifi'],
-  ['genre:!=scifi', (b) => b.genre !== 'scifi'],
-  ['author:=[Herbert, Pratchett]', (b) => ['Herbert', 'Pratchett'].includes(b.author)],
-  ['author:=[`Le Guin`, Tolkien]', (b) => ['Le Guin', 'Tolkien'].includes(b.author)],
-  ['year:[1960..1970]', (b) => b.year >= 1960 && b.year <= 1970],
-  ['year:<1960', (b) => b.year < 1960],
-  ['year:<=1965', (b) => b.year <= 1965],
-  ['year:>1987', (b) => b.year > 1987],
-  ['year:>=1987', (b) => b.year >= 1987],
-  ['year:=1987', (b) => b.year === 1987],
-  ['year:[1937, 1999]', (b) => [1937, 1999].includes(b.year)],
-  ['rating:>4.4', (b) => b.rating > 4.4],
-  ['rating:[4.0..4.3]', (b) => b.rating >= 4.0 && b.rating <= 4.3],
-  ['genre:fantasy && year:>1980', (b) => b.genre === 'fantasy' && b.year > 1980],
-  ['genre:literary || year:<1950', (b) => b.genre === 'literary' || b.year < 1950],
-  ['(genre:fantasy || genre:literary) && in_print:true', (b) => (b.genre === 'fantasy' || b.genre === 'literary') && b.in_print],
-  ['genre:scifi && (year:<1960 || rating:>=4.2)', (b) => b.genre === 'scifi' && (b.year < 1960 || b.rating >= 4.2)],
-  ['tags:=magic', (b) => b.tags.includes('magic')],
-  ['tags:[space, humor]', (b) => b.tags.includes('space') || b.tags.includes('humor')],
-  ['tags:!=magic', (b) => !b.tags.includes('magic')],
-  ['in_print:false', (b) => !b.in_print],
-  ['in_print:=true', (b) => b.in_print],
-  ['in_print:!=true', (b) => !b.in_print],
-];
 
 for (const [filter, predicate] of FILTERS) {
   conformance({
@@ -336,12 +268,6 @@ for (const [filter, predicate] of FILTERS) {
 // ---------------------------------------------------------------------------------------------------
 // Search: sorts, facets, paging.
 
-const SORTS: Array<[string, (a: Book, b: Book) => number]> = [
-  ['rank:desc', (a, b) => b.rank - a.rank],
-  ['year:desc,rank:asc', (a, b) => b.year - a.year || a.rank - b.rank],
-  ['rating:asc,rank:desc', (a, b) => a.rating - b.rating || b.rank - a.rank],
-  ['year:asc,rating:desc,rank:asc', (a, b) => a.year - b.year || b.rating - a.rating || a.rank - b.rank],
-];
 
 for (const [sort, cmp] of SORTS) {
   conformance({
@@ -414,15 +340,6 @@ conformance({
 // Search: text. Hit order of text queries depends on each engine's scoring, which the embedded
 // engine approximates; these cases compare the SET of hits (and `found`), never a tie-broken order.
 
-const TEXT_QUERIES: Array<[string, string, string[]]> = [
-  ['typo', 'fantsy', ['b01', 'b04']],
-  ['prefix', 'fant', ['b01', 'b04']],
-  ['accented', 'café', ['b05']],
-  ['accent-insensitive', 'cafe', ['b05']],
-  ['CJK token', '日本', ['b06']],
-  ['case-insensitive', 'NEUROMANCER', ['b03']],
-  ['empty results', 'zzqqxxjj', []],
-];
 
 for (const [label, q, expected] of TEXT_QUERIES) {
   conformance({

@@ -114,6 +114,16 @@ describe('parameters Typesense accepts and ignores are accepted and ignored', ()
     expect(res.body).toBe('{"success":true}');
   });
 
+  it('a dropped field sent with an empty type (the Go client\'s zero value) is dropped', async () => {
+    await send('POST', '/collections', json(seedCollectionSchema('go_drop')));
+    const res = await send('PATCH', '/collections/go_drop', json({ fields: [{ name: 'comment', drop: true, type: '' }] }));
+    expect(res.statusCode, res.body).toBe(200);
+    const fields = (await h.app.inject({ url: '/collections/go_drop', headers: auth })).json<{ fields: Array<{ name: string }> }>().fields;
+    expect(fields.map((f) => f.name)).not.toContain('comment');
+    const emptyType = await send('PATCH', '/collections/go_drop', json({ fields: [{ name: 'extra', type: '' }] }));
+    expect(expectEnvelope(emptyType, 'VALIDATION_ERROR').message).toContain('extra');
+  });
+
   it('parameters that would change the meaning are still a 400', async () => {
     expectValidation(await send('PATCH', '/collections/sequence_a/documents/1_1?filter_by=element_id:1', json({ comment: 'x' })), 'filter_by');
     expectValidation(await h.app.inject({ method: 'DELETE', url: '/collections/sequence_a/documents/1_1?purge=true', headers: auth }), 'purge');
