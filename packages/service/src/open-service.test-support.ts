@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createEmbeddedBackend, type SearchBackend } from '@fountain/search';
 import { expectEnvelope, tempDir } from '@fountain/testing';
 import type { TObject } from 'typebox';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readServiceSettings } from './config.ts';
 import { openService, type OpenService, type ServiceDefinition } from './run-service.ts';
 
@@ -98,4 +98,41 @@ export async function checkCommonRules(s: TestService, route: RouteCase): Promis
   await route.setup?.(s, i);
   const extra = await send({ 'x-api-key': s.apiKey }, JSON.stringify({ ...route.body(i), surprise: 1 }), i);
   expect(`${expectEnvelope(extra, 'VALIDATION_ERROR').message}`).toContain('surprise');
+}
+
+/** A JSON request with the service's key (and any extra headers, e.g. `prefer: wait-for-index`). */
+export function call(s: TestService, method: RouteCase['method'], url: string, body?: unknown, headers: Record<string, string> = {}) {
+  return s.app.inject({
+    method,
+    url,
+    headers: { 'x-api-key': s.apiKey, ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    ...(body !== undefined && { payload: JSON.stringify(body) }),
+  });
+}
+
+/**
+ * The security suite of a service, from its route table: the table covers every authenticated route
+ * of the OpenAPI document, each route obeys {@link checkCommonRules}, the ops routes are public and
+ * the sync admin routes are not.
+ */
+export function securitySuite<S extends TObject>(def: ServiceDefinition<S>, routes: RouteCase[]): void {
+  let s: TestService;
+  beforeAll(async () => {
+    s = await openTestService(def);
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+  it('the route table covers every authenticated route in the OpenAPI document', async () => {
+    const doc = (await s.app.inject({ url: '/docs/json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const documented = Object.entries(doc.paths)
+      .filter(([path]) => !['/health', '/ready', '/metrics'].includes(path) && !path.startsWith('/sync/'))
+      .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(routes.map((r) => `${r.method} ${r.route}`).sort()).toEqual(documented.sort());
+  });
+  for (const route of routes) it(`${route.method} ${route.route}`, () => checkCommonRules(s, route));
+  it('the ops routes need no key; the sync admin routes do', async () => {
+    for (const url of ['/health', '/ready', '/metrics']) expect((await s.app.inject({ url })).statusCode).toBe(200);
+    expect((await s.app.inject({ url: '/sync/dead-letters' })).statusCode).toBe(401);
+  });
 }

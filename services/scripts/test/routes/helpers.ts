@@ -1,15 +1,8 @@
 /** The route table of Core Script Management, and a keyed JSON request. */
-import type { RouteCase, TestService } from '@fountain/service/test-support';
+import { call, type RouteCase, type TestService } from '@fountain/service/test-support';
 import { expect } from 'vitest';
 
-/** A JSON request with the service's key. */
-export const call = (s: TestService, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}) =>
-  s.app.inject({
-    method,
-    url,
-    headers: { 'x-api-key': s.apiKey, ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
-    ...(body !== undefined && { payload: JSON.stringify(body) }),
-  });
+export { call };
 
 /** Creates script n, expecting a 201. */
 export const create = async (s: TestService, n: number): Promise<void> => {
