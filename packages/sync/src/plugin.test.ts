@@ -32,7 +32,7 @@ describe('syncPlugin', () => {
     // Routes as a service writes them: SQL in writeTransaction, no watermark, no wait, no reply helper.
     app.post('/notes/:id', async (request, reply) => {
       const { id } = request.params as { id: string };
-      writeTransaction(db, () => db.prepare('INSERT INTO notes (id, body) VALUES (?, ?)').run(Number(id), String(request.body)));
+      writeTransaction(db, () => db.prepare('INSERT INTO notes (id, body) VALUES (?, ?)').run(Number(id), (request.body as { body: string }).body));
       return reply.code(201).send({ id: Number(id) });
     });
     app.delete('/notes/:id', async (request, reply) => {
@@ -49,8 +49,13 @@ describe('syncPlugin', () => {
     tmp.cleanup();
   });
 
-  const call = (method: 'POST' | 'DELETE', url: string, body = '', prefer = true) =>
-    app.inject({ method, url, payload: body, headers: { 'x-api-key': KEY, 'content-type': 'text/plain', ...(prefer && { prefer: 'wait-for-index' }) } });
+  const call = (method: 'POST' | 'DELETE', url: string, body?: string, prefer = true) =>
+    app.inject({
+      method,
+      url,
+      ...(body !== undefined && { payload: { body } }),
+      headers: { 'x-api-key': KEY, ...(prefer && { prefer: 'wait-for-index' }) },
+    });
   const found = async (q: string) => (await backend.search('notes', { q, query_by: 'body' })).found;
 
   it('decorates the app and adds sync_relay to /ready', async () => {
