@@ -26,10 +26,12 @@ export const EdgeConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
   HOST: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Level,
-  SEQUENCE_URL: Type.String({ minLength: 1, default: SERVICE_ENV.sequence.defaultUrl }),
+  SEQUENCE_URL: Type.String({ minLength: 1, default: 'http://127.0.0.1:8000' }),
   SEQUENCE_API_KEY: Type.String({ minLength: 8, default: SEED_DEV_API_KEY }),
-  TYPESENSE_CLIENT_URL: Type.String({ minLength: 1, default: SERVICE_ENV.search.defaultUrl }),
+  TYPESENSE_CLIENT_URL: Type.String({ minLength: 1, default: 'http://127.0.0.1:8001' }),
   TYPESENSE_SERVICE_API_KEY: Type.String({ minLength: 8, default: SEED_DEV_SERVICE_KEY }),
+  /** The Key Management Service; unset: /v1/keys answers 502 UPSTREAM_UNAVAILABLE. */
+  KEY_MANAGEMENT_URL: Type.Optional(Type.String({ minLength: 1 })),
   /** How long a service may take to send its response headers, and between body chunks. */
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 600_000, default: 30_000 }),
   UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 5_000 }),
@@ -132,7 +134,7 @@ export function readSettings(realEnv: Record<string, string | undefined>, envFil
   }
   for (const name of SERVICE_NAMES) {
     const v = env[SERVICE_ENV[name].url];
-    if (v && !/^https?:\/\/[^/]+/.test(v)) problems.push(`${SERVICE_ENV[name].url}: must be an http(s) URL, e.g. ${SERVICE_ENV[name].defaultUrl}`);
+    if (v && !/^https?:\/\/[^/]+/.test(v)) problems.push(`${SERVICE_ENV[name].url}: must be an http(s) URL, e.g. http://127.0.0.1:8000`);
   }
   if (env.NODE_ENV === 'production') {
     for (const [key, placeholder] of [['SEQUENCE_API_KEY', SEED_DEV_API_KEY], ['TYPESENSE_SERVICE_API_KEY', SEED_DEV_SERVICE_KEY]] as const) {
@@ -152,9 +154,11 @@ export function readSettings(realEnv: Record<string, string | undefined>, envFil
   }
   if (problems.length > 0 || !config || !jwt) throw new ConfigError(problems);
 
+  const origin = (url: string): string => url.replace(/\/+$/, '');
   const upstreams: Upstream[] = [
-    { name: 'sequence', url: config.SEQUENCE_URL.replace(/\/+$/, ''), apiKey: config.SEQUENCE_API_KEY },
-    { name: 'search', url: config.TYPESENSE_CLIENT_URL.replace(/\/+$/, ''), apiKey: config.TYPESENSE_SERVICE_API_KEY },
+    { name: 'sequence', url: origin(config.SEQUENCE_URL), auth: { kind: 'api-key', apiKey: config.SEQUENCE_API_KEY } },
+    { name: 'search', url: origin(config.TYPESENSE_CLIENT_URL), auth: { kind: 'api-key', apiKey: config.TYPESENSE_SERVICE_API_KEY } },
+    ...(config.KEY_MANAGEMENT_URL ? [{ name: 'kms' as const, url: origin(config.KEY_MANAGEMENT_URL), auth: { kind: 'caller-jwt' as const } }] : []),
   ];
   const cors = config.CORS_ORIGINS?.trim();
   const trust = config.TRUST_PROXY?.trim();

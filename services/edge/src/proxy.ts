@@ -20,7 +20,7 @@ import { ROLES_HEADER, SERVICE_ENV, SUBJECT_HEADER, type ServiceName, type Upstr
 export const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 
 /** Caller headers a service must never receive: credentials meant for the edge, and identity only the edge sets. */
-const CALLER_ONLY = ['authorization', 'x-api-key', 'x-typesense-api-key', 'cookie', SUBJECT_HEADER, ROLES_HEADER];
+const CALLER_ONLY = ['x-api-key', 'x-typesense-api-key', 'cookie', SUBJECT_HEADER, ROLES_HEADER];
 
 /** Options for {@link proxyRoutes}. */
 export interface ProxyOptions {
@@ -58,7 +58,12 @@ export function upstreamHeaders(request: AnyRequest, headers: IncomingHttpHeader
   for (const h of HOP_BY_HOP) delete out[h];
   for (const h of CALLER_ONLY) delete out[h];
   for (const h of Object.keys(out)) if (h.startsWith('x-forwarded-') || h === 'forwarded') delete out[h];
-  out['x-api-key'] = upstream.apiKey;
+  // The caller's token goes only to a service that verifies JWTs itself (the KMS); every other one
+  // gets its own key.
+  if (upstream.auth.kind === 'api-key') {
+    delete out.authorization;
+    out['x-api-key'] = upstream.auth.apiKey;
+  }
   out['x-request-id'] = request.id;
   out['x-forwarded-for'] = forwardedFor(request);
   out['x-forwarded-proto'] = request.protocol;
@@ -135,20 +140,22 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
   const byName = new Map(opts.upstreams.map((u) => [u.name, u]));
   for (const route of ROUTES) {
     if (route.service === 'edge') continue;
-    const upstream = byName.get(route.service);
-    if (upstream === undefined) throw new Error(`route ${route.method} ${route.path}: no upstream configured for '${route.service}'`);
-    registerOne(app, route, upstream);
+    registerOne(app, route, route.service, byName.get(route.service));
   }
 }
 
-function registerOne(app: FastifyInstance, route: EdgeRoute, upstream: Upstream): void {
-  const onError = onUpstreamError(upstream.name);
+function registerOne(app: FastifyInstance, route: EdgeRoute, service: ServiceName, upstream: Upstream | undefined): void {
+  const onError = onUpstreamError(service);
+  const { label, url: variable } = SERVICE_ENV[service];
   app.route({
     method: route.method,
     url: route.path,
     config: { role: route.role, routeKey: `${route.method} ${route.path}` },
-    schema: { summary: route.summary, description: `Proxied to the ${SERVICE_ENV[upstream.name].label}. Role: ${route.role}.`, tags: [route.service] },
+    schema: { summary: route.summary, description: `Proxied to the ${label}. Role: ${route.role}.`, tags: [service] },
     handler(request, reply) {
+      if (upstream === undefined) {
+        throw new AppError('UPSTREAM_UNAVAILABLE', `The ${label} is not configured at this edge (${variable})`, { details: { service } });
+      }
       const path = upstreamPathOf(route, request.params as Record<string, string>);
       if (path.includes('/../') || path.endsWith('/..')) throw new AppError('VALIDATION_ERROR', 'Invalid path');
       return reply.from(`${upstream.url}${path}`, {

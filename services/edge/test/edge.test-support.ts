@@ -11,7 +11,7 @@ import type { SearchGatewayClient } from '../src/clients/search-gateway.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../src/config.ts';
 import type { EdgeAppOptions } from '../src/deps.ts';
 import type { Role } from '../src/roles.ts';
-import { SERVICE_NAMES, type Upstream } from '../src/services.ts';
+import { SERVICE_NAMES, type ServiceName, type Upstream } from '../src/services.ts';
 
 /** A throwaway HS256 secret for tests (32+ bytes). */
 export const TEST_JWT_SECRET = 'edge-test-secret-0123456789abcdef-0123456789';
@@ -92,8 +92,14 @@ export async function buildTestEdge(opts: {
   rateLimits?: Partial<RateLimits>;
   app?: Partial<EdgeAppOptions>;
   redis?: Redis;
+  /** The services configured (default all). */
+  only?: ServiceName[];
 }) {
-  const upstreams: Upstream[] = SERVICE_NAMES.map((name) => ({ name, url: opts.url, apiKey: `${name}-service-key-for-tests` }));
+  const upstreams: Upstream[] = (opts.only ?? SERVICE_NAMES).map((name) => ({
+    name,
+    url: opts.url,
+    auth: name === 'kms' ? { kind: 'caller-jwt' } : { kind: 'api-key', apiKey: `${name}-service-key-for-tests` },
+  }));
   return buildApp(
     { verifier: opts.verifier ?? testVerifier(), upstreams, gateway: opts.gateway ?? noSearch, ...(opts.redis && { redis: opts.redis }) },
     { rateLimits: { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits }, timeoutMs: 5_000, connectTimeoutMs: 2_000, ...opts.app },

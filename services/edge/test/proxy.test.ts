@@ -87,6 +87,13 @@ describe('a service down or slow', () => {
     await dead.close();
   });
 
+  it('answers 502 naming KEY_MANAGEMENT_URL when no KMS is configured', async () => {
+    const noKms = await buildTestEdge({ url: upstream.url, only: ['sequence', 'search'] });
+    const res = await noKms.inject({ method: 'GET', url: '/v1/keys', headers: { authorization: `Bearer ${await tokenFor(['admin'])}` } });
+    expect(expectEnvelope(res, 'UPSTREAM_UNAVAILABLE').message).toContain('KEY_MANAGEMENT_URL');
+    await noKms.close();
+  });
+
   it('answers 504 UPSTREAM_TIMEOUT when the service takes longer than the timeout', async () => {
     upstream.behave((_s, res) => setTimeout(() => res.writeHead(200).end('{}'), 2_000));
     const started = Date.now();
@@ -130,6 +137,15 @@ describe('headers', () => {
     expect(h['x-forwarded-for']).toBe('127.0.0.1');
     expect(h['x-forwarded-proto']).toBe('http');
     expect(h['x-forwarded-host']).toBe('api.example.test');
+  });
+
+  it("passes the caller's own JWT to the Key Management Service (it verifies and audits it), and no service key", async () => {
+    const admin = await tokenFor(['admin'], 'ada');
+    await app.inject({ method: 'GET', url: '/v1/keys/central_sequence_service', headers: { authorization: `Bearer ${admin}` } });
+    const seen = upstream.seen.at(-1);
+    expect(seen?.url).toBe('/keys/central_sequence_service');
+    expect(seen?.headers.authorization).toBe(`Bearer ${admin}`);
+    expect(seen?.headers['x-api-key']).toBeUndefined();
   });
 
   it('drops hop-by-hop headers, and the ones Connection names, in both directions', async () => {

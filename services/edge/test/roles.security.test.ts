@@ -78,6 +78,18 @@ describe('roles at work', () => {
     expect(res.statusCode).toBe(200);
   });
 
+  it('an editor (and an operator) cannot issue, rotate or read keys (admin)', async () => {
+    for (const role of ['editor', 'operator'] as const) {
+      const token = await tokenFor([role]);
+      await forbidden(token, 'POST', '/v1/keys');
+      await forbidden(token, 'POST', '/v1/keys/k1/rotate');
+      await forbidden(token, 'GET', '/v1/keys/central_sequence_service');
+    }
+    const admin = await tokenFor(['admin']);
+    const res = await app.inject({ method: 'POST', url: '/v1/keys', headers: { authorization: `Bearer ${admin}` }, payload: { service: 'x' } });
+    expect(res.statusCode).toBe(200);
+  });
+
   it('the highest of several roles counts', async () => {
     const token = await tokenFor(['viewer', 'operator']);
     const res = await app.inject({ method: 'POST', url: '/v1/sync/sequence/dead-letters/replay', headers: { authorization: `Bearer ${token}` }, payload: { all: true } });

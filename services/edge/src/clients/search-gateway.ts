@@ -81,7 +81,7 @@ export function createSearchGatewayClient(opts: { upstream: Upstream; timeoutMs:
         method,
         dispatcher: agent,
         headers: {
-          'x-api-key': opts.upstream.apiKey,
+          ...(opts.upstream.auth.kind === 'api-key' && { 'x-api-key': opts.upstream.auth.apiKey }),
           'x-request-id': ctx.requestId,
           ...(ctx.subject !== undefined && { [SUBJECT_HEADER]: headerSafe(ctx.subject), [ROLES_HEADER]: rolesHeader(ctx.roles ?? []) }),
           ...(body !== undefined && { 'content-type': 'application/json' }),

@@ -40,6 +40,7 @@ function syncRoutes(service: ServiceName): EdgeRoute[] {
     { method: 'GET', ...at('/dead-letters'), role: 'operator', summary: `${service}: documents the index rejected for good` },
     { method: 'POST', ...at('/dead-letters/replay'), role: 'operator', summary: `${service}: send dead letters again` },
     { method: 'POST', ...at('/dead-letters/discard'), role: 'operator', summary: `${service}: forget dead letters` },
+    { method: 'POST', ...at('/audit'), role: 'operator', summary: `${service}: compare every row with its document` },
   ];
 }
 
@@ -95,6 +96,15 @@ export const ROUTES: readonly EdgeRoute[] = [
 
   // Search Gateway.
   ...searchApiRoutes(),
+
+  // Key Management Service: keys are the admin's alone.
+  { method: 'GET', path: '/v1/keys', service: 'kms', role: 'admin', summary: 'List keys' },
+  { method: 'POST', path: '/v1/keys', service: 'kms', role: 'admin', summary: 'Issue a key' },
+  { method: 'GET', path: '/v1/keys/:service', service: 'kms', role: 'admin', summary: "A service's current key (the seeds' GET /keys/{service})" },
+  { method: 'PATCH', path: '/v1/keys/:id', service: 'kms', role: 'admin', summary: "Change a key's scope" },
+  { method: 'POST', path: '/v1/keys/:id/rotate', service: 'kms', role: 'admin', summary: 'Rotate a key (the old secret stays valid for the grace period)' },
+  { method: 'POST', path: '/v1/keys/:id/revoke', service: 'kms', role: 'admin', summary: 'Revoke a key' },
+  { method: 'GET', path: '/v1/keys-audit', upstreamPath: '/audit', service: 'kms', role: 'admin', summary: 'The audit log of key operations' },
 ];
 
 /** The upstream path of a row with its parameters filled in, each percent-encoded as one segment. */
