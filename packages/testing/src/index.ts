@@ -22,3 +22,4 @@ export {
 export { expectEnvelope } from './envelope.ts';
 export { tempDir } from './temp-dir.ts';
 export { descendants, isAlive } from './process-tree.ts';
+export { redisAvailable, requireRedis, startRedis, type RedisServer } from './redis-server.ts';

@@ -8,8 +8,9 @@
  * the others first; so the limiter is used through `createRateLimit` in one global hook instead, which
  * also lets it run after the token is verified (the subject is the key).
  */
+import { createRequire } from 'node:module';
 import { AppError } from '@fountain/kit';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitOptions, type FastifyRateLimitStore } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { RateLimits } from './config.ts';
@@ -17,6 +18,39 @@ import { highestRole } from './roles.ts';
 
 /** The namespace of the edge's counters in Redis. */
 export const REDIS_NAMESPACE = 'fountain-edge-rl:';
+
+type Counted = { current: number; ttl: number };
+interface InnerStore {
+  incr(key: string, cb: (err: Error | null, res?: Counted) => void, timeWindow: number, max: number): void;
+  child(routeOptions: unknown): InnerStore;
+}
+// The plugin's memory store, which it doesn't export by name (a CommonJS file with no exports map).
+const LocalStore = createRequire(import.meta.url)('@fastify/rate-limit/store/LocalStore.js') as new (
+  continueExceeding: boolean,
+  exponentialBackoff: boolean,
+  cache?: number,
+) => InnerStore;
+
+/**
+ * The plugin's memory store, answering a copy of each count. Its own answer is the live counter
+ * object, so requests counted in one tick (several pipelined on one connection) all read the last
+ * count once they resume, and all but none would be refused; a copy keeps each request's own count.
+ */
+export class SnapshotLocalStore implements FastifyRateLimitStore {
+  private readonly inner: InnerStore;
+
+  constructor(_options: FastifyRateLimitOptions, inner?: InnerStore) {
+    this.inner = inner ?? new LocalStore(false, false, 100_000);
+  }
+
+  incr(key: string, callback: (error: Error | null, result?: Counted) => void, timeWindow: number, max: number): void {
+    this.inner.incr(key, (err, res) => callback(err, res && { current: res.current, ttl: res.ttl }), timeWindow, max);
+  }
+
+  child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
+    return new SnapshotLocalStore({}, this.inner.child(routeOptions));
+  }
+}
 
 /** The bucket a request counts against, and its budget. */
 export function bucketOf(request: FastifyRequest, limits: RateLimits): { key: string; max: number } {
@@ -47,8 +81,7 @@ export async function registerRateLimits(
     // A Redis outage must not take the edge down with it: requests pass unlimited while it is away
     // (the edge's /ready names it), rather than every request failing.
     skipOnError: true,
-    cache: 100_000,
-    ...(opts.redis && { redis: opts.redis, nameSpace: REDIS_NAMESPACE }),
+    ...(opts.redis ? { redis: opts.redis, nameSpace: REDIS_NAMESPACE } : { store: SnapshotLocalStore }),
   });
   const limiter = app.createRateLimit({
     keyGenerator: (request) => bucketOf(request, limits).key,
