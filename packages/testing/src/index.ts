@@ -23,3 +23,4 @@ export { expectEnvelope } from './envelope.ts';
 export { tempDir } from './temp-dir.ts';
 export { descendants, isAlive } from './process-tree.ts';
 export { redisAvailable, requireRedis, startRedis, type RedisServer } from './redis-server.ts';
+export { caddyAvailable, requireCaddy, startCaddy, type CaddyServer } from './caddy-server.ts';
