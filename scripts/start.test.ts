@@ -28,6 +28,7 @@ interface Launched {
   kmsPort: number;
   charactersPort: number;
   scriptsPort: number;
+  edgePort: number;
   dataDir: string;
   exited: Promise<number | null>;
   output(): string;
@@ -42,9 +43,10 @@ async function launch(extraEnv: Record<string, string> = {}, ports?: { gateway: 
   const sequencePort = ports?.sequence ?? (await freePort());
   const kmsPort = await freePort();
   const [charactersPort, scriptsPort] = [await freePort(), await freePort()];
+  const edgePort = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/start.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv, DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), SEQUENCE_PORT: String(sequencePort), KMS_PORT: String(kmsPort), CHARACTERS_PORT: String(charactersPort), SCRIPTS_PORT: String(scriptsPort) },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv, DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), SEQUENCE_PORT: String(sequencePort), KMS_PORT: String(kmsPort), CHARACTERS_PORT: String(charactersPort), SCRIPTS_PORT: String(scriptsPort), EDGE_PORT: String(edgePort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -58,6 +60,7 @@ async function launch(extraEnv: Record<string, string> = {}, ports?: { gateway: 
     kmsPort,
     charactersPort,
     scriptsPort,
+    edgePort,
     dataDir,
     exited,
     output: () => out,
@@ -73,7 +76,7 @@ async function launch(extraEnv: Record<string, string> = {}, ports?: { gateway: 
 }
 
 async function runSystem(extraEnv: Record<string, string>): Promise<void> {
-  const { child, gatewayPort, sequencePort, kmsPort, exited, output, running } = await launch(extraEnv);
+  const { child, gatewayPort, sequencePort, kmsPort, edgePort, exited, output, running } = await launch(extraEnv);
   try {
     await running();
     const out = output();
@@ -145,6 +148,17 @@ async function runSystem(extraEnv: Record<string, string>): Promise<void> {
       Object.assign(g, await again.json());
     }
     expect(g.hits[0]?.document.sequence_number).toBe(1);
+
+    // The edge, with a development token: the elements under /v1, and one search across collections.
+    expect(out).toContain(`http://localhost:${edgePort}`);
+    const viewer = await mintDevToken({ sub: 'start-e2e', roles: ['viewer'] });
+    const edge = (path: string) => fetch(`http://127.0.0.1:${edgePort}${path}`, { headers: { authorization: `Bearer ${viewer}` } });
+    const elements = await edge('/v1/elements/script');
+    expect(elements.status).toBe(200);
+    expect(((await elements.json()) as { found: number }).found).toBe(3);
+    const across = (await (await edge('/v1/search?q=lighthouse')).json()) as { groups: Array<{ collection: string; found: number }> };
+    expect(across.groups.find((grp) => grp.collection === 'sequence_elements')?.found).toBe(1);
+    expect((await edge('/v1/sync/sequence/status')).status).toBe(403); // a viewer is not an operator
   } finally {
     child.kill('SIGINT');
   }

@@ -1,9 +1,12 @@
 /**
  * `npm start`: the whole system on one machine. Starts the Key Management Service (port 8003), the
  * Search Gateway (port 8001; the embedded backend unless TYPESENSE_HOST or TYPESENSE_NODES is set),
- * the Central Sequence Service (port 8000), the Character Service (8004) and Core Script Management
- * (8005), each as its own HTTP server process, with data under ./data (DATA_DIR); prints one banner
- * with the URLs, the keys and the backend; Ctrl-C (or SIGTERM) shuts them all down cleanly.
+ * the Central Sequence Service (port 8000), the Character Service (8004), Core Script Management
+ * (8005) and the edge API gateway (port 8080, plain HTTP), each as its own HTTP server process, with
+ * data under ./data (DATA_DIR); prints one banner with the URLs, the keys and the backend; Ctrl-C (or
+ * SIGTERM) shuts them all down cleanly. `npm run start:tls` (`--tls`) also starts Caddy in front of
+ * the edge with `tls internal` (deploy/Caddyfile): HTTPS on TLS_PORT (8443), plain HTTP on
+ * TLS_HTTP_PORT (8081) redirected to it.
  *
  * Each service also runs alone, for production: `npx tsx services/<name>/src/server.ts`.
  *
@@ -12,7 +15,7 @@
  * runServer watches the IPC channel set up here), so a SIGKILLed launcher leaves no orphans.
  *
  * Environment (besides what each service reads itself): GATEWAY_PORT (8001), SEQUENCE_PORT (8000),
- * KMS_PORT (8003), CHARACTERS_PORT (8004), SCRIPTS_PORT (8005), DATA_DIR (./data). The Key Management Service starts first; the sequence service
+ * KMS_PORT (8003), CHARACTERS_PORT (8004), SCRIPTS_PORT (8005), EDGE_PORT (8080), DATA_DIR (./data). The Key Management Service starts first; the sequence service
  * gets its gateway key from it, and the gateway accepts the keys it issues. Keys: TYPESENSE_SERVICE_API_KEY and API_KEY from the environment, else the
  * seeds' development keys, so the seeds' curl examples work as written.
  */
@@ -31,6 +34,10 @@ const sequencePort = Number(env.SEQUENCE_PORT ?? 8000);
 const kmsPort = Number(env.KMS_PORT ?? 8003);
 const charactersPort = Number(env.CHARACTERS_PORT ?? 8004);
 const scriptsPort = Number(env.SCRIPTS_PORT ?? 8005);
+const edgePort = Number(env.EDGE_PORT ?? 8080);
+const tls = process.argv.includes('--tls');
+const tlsPort = Number(env.TLS_PORT ?? 8443);
+const tlsHttpPort = Number(env.TLS_HTTP_PORT ?? 8081);
 const kmsUrl = `http://127.0.0.1:${kmsPort}`;
 const kmsDbPath = join(dataDir, 'key-management.db');
 /** SQLAlchemy style, as the seeds: three slashes then a relative path, or four for an absolute one. */
@@ -113,9 +120,71 @@ const services: Service[] = [
   },
   blueprint('characters', 'Character Service', charactersPort, 'CHARACTERS_PORT', 'characters'),
   blueprint('scripts', 'Core Script Management', scriptsPort, 'SCRIPTS_PORT', 'scripts'),
+  {
+    // The public entry: JWTs (the kit's development secret unless JWT_SECRET is set), roles, rate
+    // limits, /v1 routing to the services above, each called with its own key; /v1/keys goes to the
+    // KMS with the caller's own token.
+    name: 'edge',
+    title: 'Edge API (public, /v1)',
+    portVar: 'EDGE_PORT',
+    entry: 'services/edge/src/server.ts',
+    port: edgePort,
+    env: {
+      PORT: String(edgePort),
+      SEQUENCE_URL: `http://127.0.0.1:${sequencePort}`,
+      SEQUENCE_API_KEY: apiKey,
+      TYPESENSE_CLIENT_URL: `http://127.0.0.1:${gatewayPort}`,
+      TYPESENSE_SERVICE_API_KEY: serviceKey,
+      KEY_MANAGEMENT_URL: kmsUrl,
+      // Behind the local Caddy, believe its X-Forwarded-For (the caller's IP for per-IP limits).
+      ...(tls && { TRUST_PROXY: '127.0.0.1,::1' }),
+    },
+  },
 ];
 
 let stopping = false;
+
+/** Caddy in front of the edge (`--tls`): not a Node service, so started apart. */
+let caddy: ChildProcess | undefined;
+const caddyDir = resolve(dataDir, 'caddy');
+const caddyRoot = join(caddyDir, 'data', 'caddy', 'pki', 'authorities', 'local', 'root.crt');
+
+/** Starts Caddy on deploy/Caddyfile (`tls internal`) and waits until its HTTPS port is bound. */
+async function startCaddy(): Promise<void> {
+  const child = spawn('caddy', ['run', '--config', join(root, 'deploy/Caddyfile'), '--adapter', 'caddyfile'], {
+    cwd: process.cwd(),
+    env: {
+      ...env,
+      // Its local CA lives under DATA_DIR and is never installed into the system's trust store.
+      XDG_DATA_HOME: join(caddyDir, 'data'),
+      XDG_CONFIG_HOME: join(caddyDir, 'config'),
+      SITE_ADDRESS: env.SITE_ADDRESS ?? 'localhost',
+      TLS: env.TLS ?? 'internal',
+      HTTP_PORT: String(tlsHttpPort),
+      HTTPS_PORT: String(tlsPort),
+      CADDY_ADMIN: 'off',
+      EDGE_UPSTREAMS: `127.0.0.1:${edgePort}`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  caddy = child;
+  child.on('error', (err) => console.error(`[caddy] ${err.message} (is Debian's caddy installed? apt-get install caddy)`));
+  child.stderr?.on('data', (c: Buffer) => {
+    // Caddy logs JSON at info level; only its warnings and errors are worth a terminal line.
+    for (const line of c.toString().split('\n')) if (/"level":"(warn|error|fatal)"/.test(line)) process.stderr.write(`[caddy] ${line}\n`);
+  });
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`[start] caddy exited (${signal ?? code}); stopping the system`);
+    void stopAll(1);
+  });
+  const deadline = Date.now() + 30_000;
+  while ((await portFree(tlsPort, '127.0.0.1')).free) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`caddy did not listen on ${tlsPort}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
 
 /** Starts one service, its output prefixed with its name, and waits until /health answers. */
 async function start(s: Service): Promise<void> {
@@ -160,6 +229,11 @@ async function start(s: Service): Promise<void> {
 /** Stops every service (SIGTERM: each drains and closes), then exits with `code`. */
 async function stopAll(code: number): Promise<never> {
   stopping = true;
+  if (caddy && caddy.exitCode === null && caddy.signalCode === null) {
+    const exited = new Promise((r) => caddy?.once('exit', r));
+    caddy.kill('SIGTERM');
+    await exited;
+  }
   // Stop in reverse order: the sequence service finishes its in-flight sync batch while the gateway
   // (and the KMS, which the gateway follows) is up.
   for (const s of [...services].reverse()) {
@@ -177,6 +251,7 @@ async function stopAll(code: number): Promise<never> {
 // If the launcher itself ends any other way, don't leave the services running on their own.
 process.on('exit', () => {
   for (const s of services) if (s.child && s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
+  if (caddy && caddy.exitCode === null && caddy.signalCode === null) caddy.kill('SIGTERM');
 });
 
 /** Refuses to start when a port is taken, naming the process that holds it; starts nothing. */
@@ -191,7 +266,7 @@ async function checkPorts(): Promise<void> {
       continue;
     }
     const holders = portHolders(s.port);
-    const leftover = holders?.some((h) => /services\/(search-gateway|sequence|key-management|characters|scripts)\//.test(h.command))
+    const leftover = holders?.some((h) => /services\/(search-gateway|sequence|key-management|characters|scripts|edge)\//.test(h.command))
       ? ' It looks like a FountainAI service left over from an earlier run.'
       : '';
     const stop = holders && holders.length > 0 ? `Stop it (kill ${holders.map((h) => h.pid).join(' ')}) or set` : 'Free it or set';
@@ -218,7 +293,14 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 await checkPorts();
 mkdirSync(dataDir, { recursive: true });
 try {
-  for (const s of services) await start(s);
+  // The edge needs nothing up to start (it reaches the services per request), so it starts alongside
+  // the others, which start in order (each fetches its key from the one before).
+  const edge = services.find((s) => s.name === 'edge');
+  const edgeStarted = edge ? start(edge).then(() => null, (err: unknown) => err) : Promise.resolve(null);
+  for (const s of services) if (s !== edge) await start(s);
+  const edgeFailed = await edgeStarted;
+  if (edgeFailed) throw edgeFailed;
+  if (tls) await startCaddy();
 } catch (err) {
   console.error(`[start] ${err instanceof Error ? err.message : String(err)}`);
   await stopAll(1);
@@ -231,6 +313,7 @@ console.log(
     '',
     '  FountainAI is running',
     ...services.map((s) => `    ${s.title.padEnd(26)}http://localhost:${s.port}   (docs: /docs${s.name === 'kms' ? '; an admin token: npm run -s token -- --role admin' : ''})`),
+    ...(tls ? [`    ${'Edge API over TLS'.padEnd(26)}https://localhost:${tlsPort}/v1   (Caddy; trust ${caddyRoot})`] : []),
     `    search backend            ${typesense ? `typesense (${typesense})` : `embedded (${resolve(dataDir, 'search')})`}`,
     `    data                      ${resolve(dataDir)}`,
     `    gateway key (X-API-KEY)   ${key(serviceKey, SEED_DEV_SERVICE_KEY, 'TYPESENSE_SERVICE_API_KEY')}`,
