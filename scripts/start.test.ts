@@ -65,7 +65,7 @@ async function launch(extraEnv: Record<string, string> = {}, ports?: { gateway: 
     exited,
     output: () => out,
     async running() {
-      // Three services start one after the other; on a loaded CI machine that can take a minute or more.
+      // Four services start (the edge alongside); on a loaded CI machine that can take a minute or more.
       const deadline = Date.now() + 150_000;
       while (!out.includes('FountainAI is running')) {
         if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the system did not start:\n${out}`);
@@ -195,6 +195,7 @@ describe('npm start when things go wrong', () => {
     expect(await canBind(sys.gatewayPort)).toBe(true);
     expect(await canBind(sys.sequencePort)).toBe(true);
     expect(await canBind(sys.kmsPort)).toBe(true);
+    expect(await canBind(sys.edgePort)).toBe(true);
   }, 240_000);
 
   it('a taken port stops it before it starts anything, naming the port and the process holding it', async () => {
