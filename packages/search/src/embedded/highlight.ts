@@ -2,7 +2,8 @@
  * Typesense-style highlights: the matched tokens of each queried field wrapped in `<mark>`. A prefix
  * match marks only the typed prefix (`<mark>Fant</mark>asy`), as Typesense 0.24 does. Fields of fewer
  * than 30 tokens are returned whole (`snippet_threshold`); longer ones as a window of 4 tokens around
- * the first match (`highlight_affix_num_tokens`).
+ * the first match (`highlight_affix_num_tokens`). Fields named in `highlight_full_fields` also get
+ * `value`, the whole field marked (typesense-instantsearch-adapter asks for it on every search).
  */
 import type { Highlight } from '../backend.ts';
 import type { TextMatch } from './text-index.ts';
@@ -16,7 +17,7 @@ interface Marked {
   matched: string[];
 }
 
-function mark(text: string, terms: Map<string, number>, start: string, end: string): Marked | undefined {
+function mark(text: string, terms: Map<string, number>, start: string, end: string, full = false): Marked | undefined {
   const spans = tokenSpans(text);
   const hits: number[] = [];
   const cut: number[] = [];
@@ -30,7 +31,7 @@ function mark(text: string, terms: Map<string, number>, start: string, end: stri
   if (hits.length === 0) return undefined;
   let from = 0;
   let to = spans.length - 1;
-  if (spans.length >= SNIPPET_THRESHOLD) {
+  if (!full && spans.length >= SNIPPET_THRESHOLD) {
     from = Math.max(0, (hits[0] ?? 0) - AFFIX_TOKENS);
     to = Math.min(spans.length - 1, (hits[0] ?? 0) + AFFIX_TOKENS);
   }
@@ -60,6 +61,7 @@ export function buildHighlights(
   match: TextMatch,
   startTag: string,
   endTag: string,
+  fullFields: ReadonlySet<string> = new Set(),
 ): { highlights: Highlight[]; highlight: Record<string, unknown> } {
   const highlights: Highlight[] = [];
   const highlight: Record<string, unknown> = {};
@@ -77,8 +79,9 @@ export function buildHighlights(
     if (typeof value === 'string') {
       const r = mark(value, terms, startTag, endTag);
       if (!r) continue;
-      highlights.push({ field, snippet: r.snippet, matched_tokens: r.matched });
-      highlight[field] = { snippet: r.snippet, matched_tokens: r.matched };
+      const whole = fullFields.has(field) ? { value: mark(value, terms, startTag, endTag, true)?.snippet ?? value } : {};
+      highlights.push({ field, snippet: r.snippet, matched_tokens: r.matched, ...whole } as Highlight);
+      highlight[field] = { snippet: r.snippet, matched_tokens: r.matched, ...whole };
     } else if (Array.isArray(value)) {
       const snippets: string[] = [];
       const tokens: string[][] = [];

@@ -30,6 +30,8 @@ export interface ParsedSearch {
   excludeFields: Set<string> | undefined;
   startTag: string;
   endTag: string;
+  /** `highlight_full_fields`: these fields' highlights also carry the whole value, marked. */
+  fullFields: Set<string>;
 }
 
 /**
@@ -39,7 +41,8 @@ export interface ParsedSearch {
 export const SUPPORTED_SEARCH_PARAMS = new Set([
   'q', 'query_by', 'filter_by', 'sort_by', 'facet_by', 'max_facet_values', 'page', 'per_page', 'prefix',
   'num_typos', 'min_len_1typo', 'min_len_2typo', 'drop_tokens_threshold', 'typo_tokens_threshold',
-  'include_fields', 'exclude_fields', 'highlight_start_tag', 'highlight_end_tag', 'max_hits', 'collection',
+  'include_fields', 'exclude_fields', 'highlight_start_tag', 'highlight_end_tag', 'highlight_full_fields', 'max_hits',
+  'collection',
 ]);
 
 function list(v: unknown): string[] {
@@ -141,5 +144,6 @@ export function parseSearchParams(params: SearchParams, schema: NormalizedSchema
     excludeFields: excludeFields.length > 0 ? new Set(excludeFields) : undefined,
     startTag: params.highlight_start_tag === undefined ? '<mark>' : String(params.highlight_start_tag),
     endTag: params.highlight_end_tag === undefined ? '</mark>' : String(params.highlight_end_tag),
+    fullFields: new Set(list(params.highlight_full_fields)),
   };
 }

@@ -105,7 +105,7 @@ export function* searchSteps(state: CollectionState, params: SearchParams, colle
     const hit: SearchHit = { document: project(e.doc, p), highlight: {}, highlights: [] };
     if (text) {
       const m = text.textMatch(seq, e.doc);
-      const h = buildHighlights(e.doc, p.queryBy, m, p.startTag, p.endTag);
+      const h = buildHighlights(e.doc, p.queryBy, m, p.startTag, p.endTag, p.fullFields);
       hit.highlights = h.highlights;
       hit.highlight = h.highlight;
       hit.text_match = m.score;

@@ -418,6 +418,34 @@ conformance({
 });
 
 conformance({
+  // What typesense-instantsearch-adapter 3.0.2 sends for an InstantSearch page (captured from the real
+  // package): highlight_full_fields on every search, backtick-quoted facet filters, page/per_page.
+  name: 'multi_search as typesense-instantsearch-adapter sends it',
+  async run(t) {
+    const common = { collection: books(t), query_by: 'title', highlight_full_fields: 'title' };
+    const r = await t.client.multiSearch.perform({
+      searches: [
+        { ...common, q: 'fantasy', facet_by: 'genre,year', filter_by: 'genre:=[`fantasy`] && year:>=1960', max_facet_values: 10, page: 1, per_page: 5 },
+        { ...common, q: '*', sort_by: 'year:desc', page: 1, per_page: 2 },
+        { ...common, q: '*', facet_by: 'genre', page: 1, per_page: 0 },
+      ] as never,
+    });
+    return r.results.map((x) => {
+      const res = x as unknown as { code?: number; hits?: Array<{ highlights?: Array<{ field: string; value?: string }> }> };
+      if (typeof res.code === 'number') return { code: res.code };
+      const values = (res.hits ?? []).map((h) => h.highlights?.find((hl) => hl.field === 'title')?.value ?? '').sort();
+      return { ...observeSearch(x as never, { facets: true, ordered: false }), values };
+    });
+  },
+  check(obs) {
+    expect(obs[0]).toMatchObject({ found: 2, ids: ['b01', 'b04'] });
+    expect((obs[0] as { values: string[] }).values).toEqual(['<mark>Fantasy</mark> Island Tales', 'The <mark>Fantasy</mark> of Dragons']);
+    expect(obs[1]).toMatchObject({ found: BOOKS.length });
+    expect(obs[2]).toMatchObject({ found: BOOKS.length, ids: [] });
+  },
+});
+
+conformance({
   name: 'aliases: upsert, retrieve, list, search through, repoint, delete',
   async run(t) {
     const alias = `alias_${t.ns}`;
