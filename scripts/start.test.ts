@@ -246,6 +246,11 @@ async function runStoryServices(): Promise<void> {
     const character = await api(sys.charactersPort, 'POST', '/characters', { name: 'Elias', description: 'Keeper of the lighthouse', scriptId: script.body.scriptId });
     expect(character.status, JSON.stringify(character.body)).toBe(201);
     expect((await api(sys.charactersPort, 'GET', `/characters/${String(character.body.characterId)}`)).body).toMatchObject({ name: 'Elias' });
+    // The same character through the edge, under /v1, with a viewer's token.
+    const viewer = await mintDevToken({ sub: 'story-e2e', roles: ['viewer'] });
+    const viaEdge = await fetch(`http://127.0.0.1:${sys.edgePort}/v1/characters/${String(character.body.characterId)}`, { headers: { authorization: `Bearer ${viewer}` } });
+    expect(viaEdge.status).toBe(200);
+    expect(await viaEdge.json()).toMatchObject({ name: 'Elias' });
 
     // One multi_search through the gateway, as the README's curl does it.
     const res = await fetch(`http://127.0.0.1:${sys.gatewayPort}/multi_search`, {

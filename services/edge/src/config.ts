@@ -28,6 +28,10 @@ export const EdgeConfigSchema = Type.Object({
   LOG_LEVEL: Level,
   SEQUENCE_URL: Type.String({ minLength: 1, default: 'http://127.0.0.1:8000' }),
   SEQUENCE_API_KEY: Type.String({ minLength: 8, default: SEED_DEV_API_KEY }),
+  CHARACTERS_URL: Type.String({ minLength: 1, default: 'http://127.0.0.1:8004' }),
+  CHARACTERS_API_KEY: Type.String({ minLength: 8, default: SEED_DEV_API_KEY }),
+  SCRIPTS_URL: Type.String({ minLength: 1, default: 'http://127.0.0.1:8005' }),
+  SCRIPTS_API_KEY: Type.String({ minLength: 8, default: SEED_DEV_API_KEY }),
   TYPESENSE_CLIENT_URL: Type.String({ minLength: 1, default: 'http://127.0.0.1:8001' }),
   TYPESENSE_SERVICE_API_KEY: Type.String({ minLength: 8, default: SEED_DEV_SERVICE_KEY }),
   /** The Key Management Service; unset: /v1/keys answers 502 UPSTREAM_UNAVAILABLE. */
@@ -137,7 +141,13 @@ export function readSettings(realEnv: Record<string, string | undefined>, envFil
     if (v && !/^https?:\/\/[^/]+/.test(v)) problems.push(`${SERVICE_ENV[name].url}: must be an http(s) URL, e.g. http://127.0.0.1:8000`);
   }
   if (env.NODE_ENV === 'production') {
-    for (const [key, placeholder] of [['SEQUENCE_API_KEY', SEED_DEV_API_KEY], ['TYPESENSE_SERVICE_API_KEY', SEED_DEV_SERVICE_KEY]] as const) {
+    const placeholders = [
+      ['SEQUENCE_API_KEY', SEED_DEV_API_KEY],
+      ['CHARACTERS_API_KEY', SEED_DEV_API_KEY],
+      ['SCRIPTS_API_KEY', SEED_DEV_API_KEY],
+      ['TYPESENSE_SERVICE_API_KEY', SEED_DEV_SERVICE_KEY],
+    ] as const;
+    for (const [key, placeholder] of placeholders) {
       if (!env[key] || env[key] === placeholder) problems.push(`${key}: required in production (the seeds' placeholder is refused)`);
     }
   }
@@ -157,6 +167,8 @@ export function readSettings(realEnv: Record<string, string | undefined>, envFil
   const origin = (url: string): string => url.replace(/\/+$/, '');
   const upstreams: Upstream[] = [
     { name: 'sequence', url: origin(config.SEQUENCE_URL), auth: { kind: 'api-key', apiKey: config.SEQUENCE_API_KEY } },
+    { name: 'characters', url: origin(config.CHARACTERS_URL), auth: { kind: 'api-key', apiKey: config.CHARACTERS_API_KEY } },
+    { name: 'scripts', url: origin(config.SCRIPTS_URL), auth: { kind: 'api-key', apiKey: config.SCRIPTS_API_KEY } },
     { name: 'search', url: origin(config.TYPESENSE_CLIENT_URL), auth: { kind: 'api-key', apiKey: config.TYPESENSE_SERVICE_API_KEY } },
     ...(config.KEY_MANAGEMENT_URL ? [{ name: 'kms' as const, url: origin(config.KEY_MANAGEMENT_URL), auth: { kind: 'caller-jwt' as const } }] : []),
   ];

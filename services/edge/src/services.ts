@@ -7,7 +7,7 @@
  */
 
 /** The services the edge routes to. */
-export const SERVICE_NAMES = ['sequence', 'search', 'kms'] as const;
+export const SERVICE_NAMES = ['sequence', 'characters', 'scripts', 'search', 'kms'] as const;
 
 /** One of the services the edge routes to. */
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -24,6 +24,8 @@ export interface Upstream {
 /** The environment variables naming each service's URL and the key the edge presents to it. */
 export const SERVICE_ENV: Record<ServiceName, { url: string; defaultUrl?: string; key?: string; label: string }> = {
   sequence: { url: 'SEQUENCE_URL', defaultUrl: 'http://127.0.0.1:8000', key: 'SEQUENCE_API_KEY', label: 'Central Sequence Service' },
+  characters: { url: 'CHARACTERS_URL', defaultUrl: 'http://127.0.0.1:8004', key: 'CHARACTERS_API_KEY', label: 'Character Service' },
+  scripts: { url: 'SCRIPTS_URL', defaultUrl: 'http://127.0.0.1:8005', key: 'SCRIPTS_API_KEY', label: 'Core Script Management' },
   search: { url: 'TYPESENSE_CLIENT_URL', defaultUrl: 'http://127.0.0.1:8001', key: 'TYPESENSE_SERVICE_API_KEY', label: 'Search Gateway' },
   // Optional: without it, /v1/keys answers 502 naming the variable.
   kms: { url: 'KEY_MANAGEMENT_URL', label: 'Key Management Service' },

@@ -44,6 +44,18 @@ function syncRoutes(service: ServiceName): EdgeRoute[] {
   ];
 }
 
+/** A blueprint service's CRUD (@fountain/service's crudRoutes) under `/v1/<plural>`. */
+function crudRows(service: ServiceName, plural: string, noun: string): EdgeRoute[] {
+  return [
+    { method: 'GET', path: `/v1/${plural}`, service, role: 'viewer', summary: `List ${plural}` },
+    { method: 'POST', path: `/v1/${plural}`, service, role: 'editor', summary: `Create a ${noun}` },
+    { method: 'GET', path: `/v1/${plural}/:id`, service, role: 'viewer', summary: `Get one ${noun}` },
+    { method: 'PUT', path: `/v1/${plural}/:id`, service, role: 'editor', summary: `Replace a ${noun}` },
+    { method: 'PATCH', path: `/v1/${plural}/:id`, service, role: 'editor', summary: `Change a ${noun}` },
+    { method: 'DELETE', path: `/v1/${plural}/:id`, service, role: 'editor', summary: `Delete a ${noun}` },
+  ];
+}
+
 /** The Search Gateway's Typesense-compatible API (and the seeds' endpoints), under {@link SEARCH_API_PREFIX}. */
 function searchApiRoutes(): EdgeRoute[] {
   const rows: Array<[Method, string, Role, string]> = [
@@ -93,6 +105,12 @@ export const ROUTES: readonly EdgeRoute[] = [
   { method: 'GET', path: '/v1/elements/:type/:id/versions', service: 'sequence', role: 'viewer', summary: "An element's versions" },
   { method: 'GET', path: '/v1/elements/:type/:id/versions/:n', service: 'sequence', role: 'viewer', summary: 'One version, with its data' },
   ...syncRoutes('sequence'),
+
+  // Character Service and Core Script Management (on the blueprint).
+  ...crudRows('characters', 'characters', 'character'),
+  ...syncRoutes('characters'),
+  ...crudRows('scripts', 'scripts', 'script'),
+  ...syncRoutes('scripts'),
 
   // Search Gateway.
   ...searchApiRoutes(),
