@@ -5,75 +5,15 @@
  * of the launcher itself: SIGKILLed, it leaves no service behind; a port already taken stops it before
  * it starts anything, naming the process that holds the port.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, mintDevToken } from '@fountain/kit';
-import { descendants, freePort, isAlive, REPO_ROOT, startTypesense, typesenseAvailable, type TypesenseServer } from '@fountain/testing';
+import { descendants, freePort, isAlive, startTypesense, typesenseAvailable, type TypesenseServer } from '@fountain/testing';
+import { canBind, cleanupLaunches, launch } from './start.test-support.ts';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** scripts/start.ts as `npm start` runs it, on fresh ports and a fresh data dir. */
-interface Launched {
-  child: ChildProcess;
-  gatewayPort: number;
-  sequencePort: number;
-  kmsPort: number;
-  charactersPort: number;
-  scriptsPort: number;
-  edgePort: number;
-  dataDir: string;
-  exited: Promise<number | null>;
-  output(): string;
-  /** Resolves once the banner is printed; throws with the output if the launcher exits first. */
-  running(): Promise<void>;
-}
-
-async function launch(extraEnv: Record<string, string> = {}, ports?: { gateway: number; sequence: number }): Promise<Launched> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'start-e2e-'));
-  dirs.push(dataDir);
-  const gatewayPort = ports?.gateway ?? (await freePort());
-  const sequencePort = ports?.sequence ?? (await freePort());
-  const kmsPort = await freePort();
-  const [charactersPort, scriptsPort] = [await freePort(), await freePort()];
-  const edgePort = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/start.ts')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...extraEnv, DATA_DIR: dataDir, GATEWAY_PORT: String(gatewayPort), SEQUENCE_PORT: String(sequencePort), KMS_PORT: String(kmsPort), CHARACTERS_PORT: String(charactersPort), SCRIPTS_PORT: String(scriptsPort), EDGE_PORT: String(edgePort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return {
-    child,
-    gatewayPort,
-    sequencePort,
-    kmsPort,
-    charactersPort,
-    scriptsPort,
-    edgePort,
-    dataDir,
-    exited,
-    output: () => out,
-    async running() {
-      // Four services start (the edge alongside); on a loaded CI machine that can take a minute or more.
-      const deadline = Date.now() + 150_000;
-      while (!out.includes('FountainAI is running')) {
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the system did not start:\n${out}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-  };
-}
+afterAll(cleanupLaunches);
 
 async function runSystem(extraEnv: Record<string, string>): Promise<void> {
   const { child, gatewayPort, sequencePort, kmsPort, edgePort, exited, output, running } = await launch(extraEnv);
@@ -166,15 +106,6 @@ async function runSystem(extraEnv: Record<string, string>): Promise<void> {
   expect(output()).toContain('shutting down');
 }
 
-/** Whether a TCP port can be bound on 127.0.0.1 (the services' development address). */
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
 describe('npm start when things go wrong', () => {
   it('a SIGKILLed launcher leaves no service running (the whole process tree)', async () => {
     const sys = await launch();
@@ -194,8 +125,7 @@ describe('npm start when things go wrong', () => {
     expect(survivors, 'services still running after their launcher was SIGKILLed').toEqual([]);
     expect(await canBind(sys.gatewayPort)).toBe(true);
     expect(await canBind(sys.sequencePort)).toBe(true);
-    expect(await canBind(sys.kmsPort)).toBe(true);
-    expect(await canBind(sys.edgePort)).toBe(true);
+    for (const port of [sys.kmsPort, sys.charactersPort, sys.scriptsPort, sys.edgePort]) expect(await canBind(port)).toBe(true);
   }, 240_000);
 
   it('a taken port stops it before it starts anything, naming the port and the process holding it', async () => {

@@ -93,21 +93,29 @@ describe('runServer', () => {
       })();
       return { child, exited, ready, out: () => out };
     };
-    // Launched by us, with FOUNTAIN_LAUNCHER_PID: closing the channel (as the launcher's death does) stops it.
-    const launched = launch({ [LAUNCHER_PID_VAR]: String(process.pid) });
-    await launched.ready;
-    launched.child.disconnect();
-    expect(await launched.exited).toBe(0);
-    expect(launched.out()).toContain('the launcher is gone');
-    expect(launched.out()).toContain('ONCLOSE');
+    const children: Array<ReturnType<typeof launch>> = [];
+    try {
+      // Launched by us, with FOUNTAIN_LAUNCHER_PID: closing the channel (as the launcher's death does) stops it.
+      const launched = launch({ [LAUNCHER_PID_VAR]: String(process.pid) });
+      children.push(launched);
+      await launched.ready;
+      launched.child.disconnect();
+      expect(await launched.exited).toBe(0);
+      expect(launched.out()).toContain('the launcher is gone');
+      expect(launched.out()).toContain('ONCLOSE');
 
-    // Without the variable (a test runner's worker, a supervisor): a closed channel changes nothing.
-    const plain = launch({ [LAUNCHER_PID_VAR]: '' });
-    await plain.ready;
-    plain.child.disconnect();
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(plain.child.exitCode).toBeNull();
-    plain.child.kill('SIGTERM');
-    expect(await plain.exited).toBe(0);
+      // Without the variable (a test runner's worker, a supervisor): a closed channel changes nothing.
+      const plain = launch({ [LAUNCHER_PID_VAR]: '' });
+      children.push(plain);
+      await plain.ready;
+      plain.child.disconnect();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(plain.child.exitCode).toBeNull();
+      plain.child.kill('SIGTERM');
+      expect(await plain.exited).toBe(0);
+    } finally {
+      // Never leave one running when an assertion or the timeout cut the test short.
+      for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    }
   }, 60_000);
 });
