@@ -143,5 +143,5 @@ describe('the whole system SIGKILLed during a write burst (embedded backend)', (
       sys.child.kill('SIGINT');
       await sys.exited;
     }
-  }, 120_000 + KILLS * 60_000);
+  }, 180_000 + KILLS * 90_000);
 });
