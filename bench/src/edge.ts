@@ -91,6 +91,9 @@ try {
       ...JWT,
       SEQUENCE_URL: sequence.url,
       SEQUENCE_API_KEY: API_KEY,
+      // Not run here (their routes answer 502); production still wants a key for each.
+      CHARACTERS_API_KEY: 'bench-edge-characters-key-0123456789',
+      SCRIPTS_API_KEY: 'bench-edge-scripts-key-0123456789',
       TYPESENSE_CLIENT_URL: gateway.url,
       TYPESENSE_SERVICE_API_KEY: SERVICE_KEY,
       SEARCH_COLLECTIONS: COLLECTION,
