@@ -11,7 +11,12 @@ describe('runServer', () => {
     const logger = createLogger({ name: 't', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
     const app = createApp({ name: 't', version: '1', logger });
     let release: () => void = () => {};
+    // Resolved once the slow request is inside its handler: shutdown must start only then, or the
+    // request is refused as arriving during the close (a timing race on a loaded machine).
+    let entered: () => void = () => {};
+    const handlerEntered = new Promise<void>((resolve) => (entered = resolve));
     app.get('/slow', async () => {
+      entered();
       await new Promise<void>((resolve) => (release = resolve));
       return { done: true };
     });
@@ -32,7 +37,7 @@ describe('runServer', () => {
       events.push('response');
       return r.json();
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await handlerEntered;
     const closing = server.close();
     await new Promise((r) => setTimeout(r, 50));
     // No new connections once shutdown has started.
