@@ -67,7 +67,7 @@ describe('background WAL checkpoints', () => {
     let maxWal = 0;
     for (let round = 0; round < 6; round++) {
       writeRows(db, 600);
-      await expect.poll(() => cp.stats().framesCheckpointed >= (round + 1) * 1800 && cp.stats().walFramesPending === 0, { timeout: 5000 }).toBe(true);
+      await expect.poll(() => cp.stats().framesCheckpointed >= (round + 1) * 1800 && cp.stats().walFramesPending === 0, { timeout: 20_000 }).toBe(true);
       maxWal = Math.max(maxWal, cp.stats().lastWalFrames);
     }
     // Without checkpoints the WAL would hold every frame; with them it holds about one round's.
