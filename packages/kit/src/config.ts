@@ -237,6 +237,22 @@ function range(min: unknown, max: unknown): string {
  * @example
  *   const { config } = settingsOrExit(() => readSettings(process.env));
  */
+/**
+ * Runs one step of reading settings; a ConfigError's problems are added to `problems` and the step
+ * answers `undefined`, so a reader can go on and list every problem at once. Other errors are bugs
+ * and are thrown.
+ * @example const config = collectProblems(problems, () => loadConfig(Schema, { env, envFile: false }));
+ */
+export function collectProblems<T>(problems: string[], step: () => T): T | undefined {
+  try {
+    return step();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+    return undefined;
+  }
+}
+
 export function settingsOrExit<T>(read: () => T): T {
   try {
     return read();

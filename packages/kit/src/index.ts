@@ -1,7 +1,7 @@
 /** @fountain/kit: the shared plumbing every FountainAI service uses. */
 export { AppError, ERROR_CODES, ErrorEnvelopeSchema, codeForStatus, statusOf } from './errors.ts';
 export type { ErrorCode, ErrorEnvelope } from './errors.ts';
-export { ConfigError, boolVar, isSecretName, loadConfig, portVar, readEnv, secretValues, settingsOrExit, startupOrExit } from './config.ts';
+export { ConfigError, boolVar, collectProblems, isSecretName, loadConfig, portVar, readEnv, secretValues, settingsOrExit, startupOrExit } from './config.ts';
 export { StartupError, describeFsError, ensureWritableDir } from './data-dir.ts';
 export type { LoadConfigOptions } from './config.ts';
 export { REDACT_PATHS, createLogger, redactUrl, secretMasker, serializeError } from './logger.ts';

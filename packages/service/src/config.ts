@@ -2,7 +2,7 @@
  * The environment every domain service reads, with the seeds' variable names (seeds/000 3.b.ii,
  * seeds/002 2), and the one way to read it: parsed once at start-up, every problem listed at once.
  */
-import { ConfigError, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, jwtConfigVars, loadConfig, parseDatabaseUrl, readEnv } from '@fountain/kit';
+import { ConfigError, collectProblems, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, jwtConfigVars, loadConfig, parseDatabaseUrl, readEnv } from '@fountain/kit';
 import { kmsClientFromConfig, kmsConfigVars, type KmsClient } from '@fountain/kms-client';
 import { Type, type Static, type TObject, type TProperties } from 'typebox';
 
@@ -78,13 +78,7 @@ export function readServiceSettings<S extends TObject>(
 ): ServiceSettings<Static<S>> {
   const env = readEnv({ env: realEnv, ...(envFile === undefined ? {} : { envFile }) });
   const problems: string[] = [];
-  let config: Static<S> | undefined;
-  try {
-    config = loadConfig(schema, { env, envFile: false });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
+  const config: Static<S> | undefined = collectProblems(problems, () => loadConfig(schema, { env, envFile: false }));
   const defaultUrl = (schema.properties as Record<string, { default?: string }>).DATABASE_URL?.default ?? '';
   const parsed = parseDatabaseUrl(env.DATABASE_URL || defaultUrl);
   let databasePath = '';
@@ -107,12 +101,7 @@ export function readServiceSettings<S extends TObject>(
   let kms: KmsClient | null = null;
   if (config) {
     const c = config as CommonConfig;
-    try {
-      kms = kmsClientFromConfig(c, c.NODE_ENV, { sub: c.SERVICE_NAME, roles: ['service'] });
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      problems.push(...err.problems);
-    }
+    kms = collectProblems(problems, () => kmsClientFromConfig(c, c.NODE_ENV, { sub: c.SERVICE_NAME, roles: ['service'] })) ?? null;
   }
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   return { config, databasePath, kms };

@@ -4,6 +4,7 @@
  */
 import {
   ConfigError,
+  collectProblems,
   SEED_DEV_API_KEY,
   SEED_DEV_SERVICE_KEY,
   jwtConfigVars,
@@ -129,13 +130,7 @@ export function parseRateLimits(json: string | undefined, problems: string[]): R
 export function readSettings(realEnv: Record<string, string | undefined>, envFile?: string | false): EdgeSettings {
   const env = readEnv({ env: realEnv, ...(envFile === undefined ? {} : { envFile }) });
   const problems: string[] = [];
-  let config: EdgeConfig | undefined;
-  try {
-    config = loadConfig(EdgeConfigSchema, { env, envFile: false });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
+  const config: EdgeConfig | undefined = collectProblems(problems, () => loadConfig(EdgeConfigSchema, { env, envFile: false }));
   for (const name of SERVICE_NAMES) {
     const v = env[SERVICE_ENV[name].url];
     if (v && !/^https?:\/\/[^/]+/.test(v)) problems.push(`${SERVICE_ENV[name].url}: must be an http(s) URL, e.g. http://127.0.0.1:8000`);
@@ -155,12 +150,7 @@ export function readSettings(realEnv: Record<string, string | undefined>, envFil
   if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) problems.push('REDIS_URL: must be a redis:// or rediss:// URL');
   let jwt: JwtVerifierSettings | undefined;
   if (config) {
-    try {
-      jwt = jwtSettingsFromConfig(config, config.NODE_ENV);
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      problems.push(...err.problems);
-    }
+    jwt = collectProblems(problems, () => jwtSettingsFromConfig(config, config.NODE_ENV));
   }
   if (problems.length > 0 || !config || !jwt) throw new ConfigError(problems);
 

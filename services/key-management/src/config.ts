@@ -1,4 +1,4 @@
-import { ConfigError, DEV_KMS_MASTER_KEY, jwtConfigVars, jwtSettingsFromConfig, loadConfig, parseDatabaseUrl, readEnv, type JwtVerifierSettings } from '@fountain/kit';
+import { ConfigError, collectProblems, DEV_KMS_MASTER_KEY, jwtConfigVars, jwtSettingsFromConfig, loadConfig, parseDatabaseUrl, readEnv, type JwtVerifierSettings } from '@fountain/kit';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { Actions, Collections, LineageName, ServiceName } from './routes/schemas.ts';
@@ -51,13 +51,7 @@ export interface KmsSettings {
 export function readSettings(realEnv: Record<string, string | undefined>, envFile?: string | false): KmsSettings {
   const env = readEnv({ env: realEnv, ...(envFile === undefined ? {} : { envFile }) });
   const problems: string[] = [];
-  let config: KmsConfig | undefined;
-  try {
-    config = loadConfig(KmsConfigSchema, { env, envFile: false });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
+  const config: KmsConfig | undefined = collectProblems(problems, () => loadConfig(KmsConfigSchema, { env, envFile: false }));
   const production = env.NODE_ENV === 'production';
   const parsed = parseDatabaseUrl(env.DATABASE_URL || 'sqlite:///./data/key-management.db');
   if ('problem' in parsed) problems.push(parsed.problem);
@@ -88,12 +82,7 @@ export function readSettings(realEnv: Record<string, string | undefined>, envFil
 
   let jwt: JwtVerifierSettings | undefined;
   if (config) {
-    try {
-      jwt = jwtSettingsFromConfig(config, config.NODE_ENV);
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      problems.push(...err.problems);
-    }
+    jwt = collectProblems(problems, () => jwtSettingsFromConfig(config, config.NODE_ENV));
   }
   if (problems.length > 0 || !config || !jwt || masterKey === null || 'problem' in parsed) throw new ConfigError(problems);
   return { config, databasePath: parsed.path, masterKey, jwt, provision };

@@ -4,7 +4,7 @@
  * capture triggers, runs the relay (schema evolution, backfill, audit, dead letters), and serves
  * `/health`, `/ready`, `/metrics` and the `/sync/*` admin routes on its own port, behind a key.
  */
-import { ConfigError, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, bindHost, createApp, createLogger, loadConfig, readEnv, runServer, secretValues, type App } from '@fountain/kit';
+import { ConfigError, collectProblems, SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY, bindHost, createApp, createLogger, loadConfig, readEnv, runServer, secretValues, type App } from '@fountain/kit';
 import { Type, type Static } from 'typebox';
 import { syncPlugin } from '../plugin.ts';
 import { startSync, type Sync } from '../start-sync.ts';
@@ -43,13 +43,7 @@ export const DEFAULT_RUNNER_PORT = 8010;
 export function readRunnerSettings(configPath: string, realEnv: Record<string, string | undefined> = process.env): RunnerSettings {
   const problems: string[] = [];
   const rawEnv = readEnv({ env: realEnv });
-  let env: Static<typeof RunnerEnvSchema> | undefined;
-  try {
-    env = loadConfig(RunnerEnvSchema, { env: rawEnv, envFile: false });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
+  const env: Static<typeof RunnerEnvSchema> | undefined = collectProblems(problems, () => loadConfig(RunnerEnvSchema, { env: rawEnv, envFile: false }));
   if (rawEnv.NODE_ENV === 'production') {
     if (!rawEnv.API_KEY || rawEnv.API_KEY === SEED_DEV_API_KEY) problems.push("API_KEY: required in production (the seeds' placeholder is refused)");
     if (!rawEnv.TYPESENSE_SERVICE_API_KEY || rawEnv.TYPESENSE_SERVICE_API_KEY === SEED_DEV_SERVICE_KEY) {
