@@ -70,13 +70,31 @@ export interface CheckpointerOptions {
 // The worker's code, plain CommonJS so it runs the same under tsx, in tests and from compiled output.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { openSync, readSync, closeSync } = require('node:fs');
 const Database = require(workerData.driver);
 const db = new Database(workerData.database);
 db.pragma('busy_timeout = 0');
+// Bytes 12-19 of the WAL header: the checkpoint sequence number and salt-1, both new each time a
+// writer restarts the WAL from its beginning ('' when there is no WAL file).
+const walGeneration = () => {
+  let fd;
+  try {
+    fd = openSync(workerData.database + '-wal', 'r');
+    const b = Buffer.alloc(8);
+    return readSync(fd, b, 0, 8, 12) === 8 ? b.toString('hex') : '';
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+};
 const checkpoint = () => {
   try {
+    const before = walGeneration();
     const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
-    parentPort.postMessage({ ok: true, busy: r.busy, log: r.log, checkpointed: r.checkpointed });
+    const after = walGeneration();
+    // A restart during the checkpoint leaves it unknown which WAL the answer describes: null.
+    parentPort.postMessage({ ok: true, busy: r.busy, log: r.log, checkpointed: r.checkpointed, generation: before === after ? after : null });
   } catch (err) {
     parentPort.postMessage({ ok: false, error: String(err && err.message || err) });
   }
@@ -93,7 +111,7 @@ parentPort.on('message', (m) => {
 `;
 
 type WorkerMessage =
-  | { ok: true; busy: number; log: number; checkpointed: number }
+  | { ok: true; busy: number; log: number; checkpointed: number; generation: string | null }
   | { ok: false; error: string }
   | { stopped: true };
 
@@ -117,6 +135,7 @@ export function startCheckpointer(opts: CheckpointerOptions): Checkpointer {
   // The worker never keeps the process alive on its own.
   worker.unref();
   let lastLog = 0;
+  let lastGeneration: string | null = null;
   let stopped: (() => void) | null = null;
   let lastError = '';
   worker.on('message', (m: WorkerMessage) => {
@@ -131,8 +150,12 @@ export function startCheckpointer(opts: CheckpointerOptions): Checkpointer {
     lastError = '';
     stats.lastWalFrames = m.log;
     stats.walFramesPending = Math.max(0, m.log - m.checkpointed);
-    // `checkpointed` counts the frames of the WAL copied so far; it restarts at 0 with the WAL.
-    const copied = m.checkpointed >= lastLog ? m.checkpointed - lastLog : m.checkpointed;
+    // `checkpointed` counts the frames of the current WAL copied so far; it restarts at 0 with the
+    // WAL. A writer may restart the WAL and write as many frames again between two checkpoints, so a
+    // count no lower than the last one doesn't tell a restart: the WAL header's generation does.
+    const sameWal = m.generation !== null && m.generation === lastGeneration && m.checkpointed >= lastLog;
+    const copied = sameWal ? m.checkpointed - lastLog : m.checkpointed;
+    lastGeneration = m.generation;
     if (copied > 0) {
       stats.checkpoints++;
       stats.framesCheckpointed += copied;
