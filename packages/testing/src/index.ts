@@ -11,6 +11,7 @@ export { startService, REPO_ROOT, type ServiceProcess } from './service-process.
 export { startGateway, GATEWAY_ENTRY, type GatewayProcess } from './gateway-process.ts';
 export {
   BENCH_SCHEMA,
+  type BenchSchema,
   VOCABULARY,
   WORDS,
   benchRecords,

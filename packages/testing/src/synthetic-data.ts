@@ -1,5 +1,4 @@
 /** Deterministic synthetic documents (Zipf-distributed text) and statistics helpers, shared by the benchmarks and the embedded engine's perf check. */
-import type { CollectionSchema } from '@fountain/search';
 
 /** The most frequent words of the vocabulary (the head of the Zipf distribution). */
 export const WORDS = [
@@ -10,8 +9,18 @@ export const WORDS = [
 ] as const;
 const GENRES = ['drama', 'comedy', 'fantasy', 'mystery', 'romance', 'horror', 'scifi', 'western'] as const;
 
+/**
+ * The benchmark collection's schema without its name (set per use). Typed structurally, not as
+ * `@fountain/search`'s CollectionSchema: search's tests depend on this package, so this package must
+ * not depend on search (it stays assignable to `Omit<CollectionSchema, 'name'>`).
+ */
+export interface BenchSchema {
+  fields: Array<{ name: string; type: 'string' | 'int32' | 'float'; facet?: boolean }>;
+  default_sorting_field: string;
+}
+
 /** The benchmark collection's fields (name is set per use). */
-export const BENCH_SCHEMA: Omit<CollectionSchema, 'name'> = {
+export const BENCH_SCHEMA: BenchSchema = {
   fields: [
     { name: 'title', type: 'string' },
     { name: 'body', type: 'string' },
