@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SEED_DEV_API_KEY, SEED_DEV_SERVICE_KEY } from '@fountain/kit';
 import { descendants, freePort, isAlive, tempDir } from '@fountain/testing';
-import { eventually, seededRandom, sleep } from '../packages/sync/test/fixtures/stack.ts';
+import { eventually, seededRandom, sleep } from '../packages/sync/test/stack.test-support.ts';
 import { canBind, launch, type Launched } from './start.test-support.ts';
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 5);

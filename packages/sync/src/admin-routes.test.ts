@@ -6,7 +6,7 @@ import { syncAdminRoutes } from './admin-routes.ts';
 import { installCapture } from './capture.ts';
 import { NOW_MS_SQL } from './capture.ts';
 import type { RelayStats } from './relay/types.ts';
-import { openDb, tempDir } from './relay/test-fixtures.ts';
+import { openDb, tempDir } from './relay/fixtures.test-support.ts';
 
 const ADMIN = 'admin-key-0123456789';
 const SCOPED = 'scoped-key-0123456789';

@@ -7,7 +7,7 @@ import { audit, contentHash, keyOfDocumentId, repair, type AuditReport } from '.
 import { backfill } from './backfill.ts';
 import { ensureCollection } from './collections.ts';
 import { documentId, toDocument } from './document.ts';
-import { tempDb } from './evolution-test-helpers.ts';
+import { tempDb } from './evolution.test-support.ts';
 import { deriveTable, quoteIdent, type DerivedTable } from './schema-derive.ts';
 import type { Row } from './declaration.ts';
 

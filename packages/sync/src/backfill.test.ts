@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEmbeddedBackend, type SearchBackend } from '@fountain/search';
 import { backfill, formatProgress, type BackfillProgress } from './backfill.ts';
 import { ensureCollection, readState } from './collections.ts';
-import { countingBackend, tempDb } from './evolution-test-helpers.ts';
+import { countingBackend, tempDb } from './evolution.test-support.ts';
 import { deriveTable } from './schema-derive.ts';
 
 describe('backfill (embedded backend)', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enqueueKeys, installCapture, triggerNames } from './capture.ts';
-import { openDb, tempDir } from './relay/test-fixtures.ts';
+import { openDb, tempDir } from './relay/fixtures.test-support.ts';
 import { deriveTable } from './schema-derive.ts';
 
 const SQLITE3 = '/usr/bin/sqlite3';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEmbeddedBackend, type CollectionInfo, type SearchBackend } from '@fountain/search';
 import { diffSchema, ensureCollection, readState, applyCompatibleChange } from './collections.ts';
-import { countingBackend, tempDb } from './evolution-test-helpers.ts';
+import { countingBackend, tempDb } from './evolution.test-support.ts';
 import { deriveTable } from './schema-derive.ts';
 
 describe('ensureCollection (embedded backend)', () => {

@@ -3,7 +3,7 @@ import { createEmbeddedBackend, type SearchBackend } from '@fountain/search';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureSyncTables } from './capture.ts';
 import type { Row } from './declaration.ts';
-import { tempDb } from './evolution-test-helpers.ts';
+import { tempDb } from './evolution.test-support.ts';
 import { outboxWatermark } from './index-wait.ts';
 import { startSync, type Sync } from './start-sync.ts';
 

@@ -5,9 +5,9 @@ import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installCapture } from './capture.ts';
 import { createLock, pidAlive } from './lock.ts';
-import { openDb, tempDir } from './relay/test-fixtures.ts';
+import { openDb, tempDir } from './relay/fixtures.test-support.ts';
 
-const HOLDER = fileURLToPath(new URL('./lock-holder.fixture.ts', import.meta.url));
+const HOLDER = fileURLToPath(new URL('./lock-holder.test-support.ts', import.meta.url));
 
 /** Runs the holder script in a real second Node.js process; resolves with it once it printed its verdict. */
 function holder(path: string, mode: 'hold' | 'try', leaseMs = 15_000): Promise<{ child: ChildProcess; verdict: string }> {

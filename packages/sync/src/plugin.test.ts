@@ -9,7 +9,7 @@ import { createApp, type App } from '@fountain/kit';
 import { createEmbeddedBackend, type SearchBackend } from '@fountain/search';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncPlugin } from './plugin.ts';
-import { openDb, tempDir } from './relay/test-fixtures.ts';
+import { openDb, tempDir } from './relay/fixtures.test-support.ts';
 import { startSync, type Sync } from './start-sync.ts';
 import { writeTransaction } from './write-context.ts';
 

@@ -6,7 +6,7 @@ import { audit } from './audit.ts';
 import { readState } from './collections.ts';
 import type { TableDeclaration } from './declaration.ts';
 import { toDocument } from './document.ts';
-import { countingBackend, mutex, tempDb } from './evolution-test-helpers.ts';
+import { countingBackend, mutex, tempDb } from './evolution.test-support.ts';
 import { createSchemaWatch, evolve } from './schema-watch.ts';
 import { deriveTable } from './schema-derive.ts';
 

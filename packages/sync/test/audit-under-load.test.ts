@@ -6,7 +6,7 @@
 import { typesenseAvailable } from '@fountain/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSync, type AuditReport, type TableDeclaration } from '../src/index.ts';
-import { auditDifferences, openDb, sleep, startStack, tempDir, uniqueName, type Stack } from './fixtures/stack.ts';
+import { auditDifferences, openDb, sleep, startStack, tempDir, uniqueName, type Stack } from './stack.test-support.ts';
 
 describe.runIf(typesenseAvailable())('audit under a steady writer (real Typesense)', () => {
   let stack: Stack;

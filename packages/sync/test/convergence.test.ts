@@ -11,7 +11,7 @@ import { createTypesenseBackend, type SearchBackend } from '@fountain/search';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSync, type Sync } from '../src/index.ts';
 import type { TableDeclaration } from '../src/index.ts';
-import { auditDifferences, exportAll, openDb, sleep, startStack, tempDir, uniqueName, type Stack } from './fixtures/stack.ts';
+import { auditDifferences, exportAll, openDb, sleep, startStack, tempDir, uniqueName, type Stack } from './stack.test-support.ts';
 
 type Fault = 'none' | 'fail-before' | 'fail-after' | 'delay';
 

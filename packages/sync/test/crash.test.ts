@@ -9,9 +9,9 @@ import { startService, typesenseAvailable, type ServiceProcess } from '@fountain
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSync } from '../src/index.ts';
 import type { TableDeclaration } from '../src/index.ts';
-import { auditDifferences, eventually, exportAll, openDb, seededRandom, sleep, startStack, tempDir, uniqueName, type Stack } from './fixtures/stack.ts';
+import { auditDifferences, eventually, exportAll, openDb, seededRandom, sleep, startStack, tempDir, uniqueName, type Stack } from './stack.test-support.ts';
 
-const RELAY_ENTRY = 'packages/sync/test/fixtures/relay-process.ts';
+const RELAY_ENTRY = 'packages/sync/test/relay-process.test-support.ts';
 
 describe.runIf(typesenseAvailable())('crash: relay process SIGKILLed during a write burst (gateway on real Typesense)', () => {
   let stack: Stack;

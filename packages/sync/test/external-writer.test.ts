@@ -10,7 +10,7 @@ import { REPO_ROOT, typesenseAvailable } from '@fountain/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSync, type Sync } from '../src/index.ts';
 import type { TableDeclaration } from '../src/index.ts';
-import { eventually, gatewaySearch, openDb, sleep, startStack, tempDir, uniqueName, type Stack } from './fixtures/stack.ts';
+import { eventually, gatewaySearch, openDb, sleep, startStack, tempDir, uniqueName, type Stack } from './stack.test-support.ts';
 
 const SQLITE3 = '/usr/bin/sqlite3';
 const BOUND_MS = 5000;

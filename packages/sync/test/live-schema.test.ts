@@ -10,7 +10,7 @@ import { typesenseAvailable } from '@fountain/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSync } from '../src/index.ts';
 import type { TableDeclaration } from '../src/index.ts';
-import { auditDifferences, eventually, exportAll, gatewayGet, gatewaySearch, openDb, sleep, startStack, tempDir, uniqueName, type Stack } from './fixtures/stack.ts';
+import { auditDifferences, eventually, exportAll, gatewayGet, gatewaySearch, openDb, sleep, startStack, tempDir, uniqueName, type Stack } from './stack.test-support.ts';
 
 interface LiveCollection {
   name: string;

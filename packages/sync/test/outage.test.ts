@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSync } from '../src/index.ts';
 import { recordingLogger, type Harness } from '../src/relay/harness.test-support.ts';
 import type { TableDeclaration } from '../src/index.ts';
-import { auditDifferences, eventually, openDb, sleep, startStack, tempDir, uniqueName, type Stack } from './fixtures/stack.ts';
+import { auditDifferences, eventually, openDb, sleep, startStack, tempDir, uniqueName, type Stack } from './stack.test-support.ts';
 
 describe.runIf(typesenseAvailable())('outage: Typesense killed and restarted under a steady writer', () => {
   let stack: Stack;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, startService, typesenseAvailable, type ServiceProcess } from '@fountain/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, gatewaySearch, sleep, startStack, tempDir, type Stack } from './fixtures/stack.ts';
+import { eventually, gatewaySearch, sleep, startStack, tempDir, type Stack } from './stack.test-support.ts';
 
 const run = promisify(execFile);
 const BIN = join(REPO_ROOT, 'packages/sync/bin/fountain-sync.js');

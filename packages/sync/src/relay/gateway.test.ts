@@ -9,7 +9,7 @@ import { startGateway, startTypesense, typesenseAvailable, type GatewayProcess, 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDeadLetters } from '../dead-letters.ts';
 import { createHarness, eventually } from './harness.test-support.ts';
-import { indexedDocs, tempDir } from './test-fixtures.ts';
+import { indexedDocs, tempDir } from './fixtures.test-support.ts';
 
 const C = 'relay_elements';
 const SERVICE_KEY = 'relay-test-service-key-0123456789';

@@ -7,7 +7,7 @@ import { installCapture } from '../capture.ts';
 import { createSyncMetrics, type SyncMetrics } from '../metrics.ts';
 import { deriveTable, type DerivedTable } from '../schema-derive.ts';
 import { createRelay } from './create-relay.ts';
-import { injectFaults, openDb, tempDir, type FaultInjector } from './test-fixtures.ts';
+import { injectFaults, openDb, tempDir, type FaultInjector } from './fixtures.test-support.ts';
 import type { Relay, RelayOptions, SyncLogger } from './types.ts';
 
 /** One test's world: the service's connection, the relay, the index. */

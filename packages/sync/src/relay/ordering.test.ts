@@ -7,7 +7,7 @@ import { AppError } from '@fountain/kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createHarness } from './harness.test-support.ts';
-import { indexedDocs } from './test-fixtures.ts';
+import { indexedDocs } from './fixtures.test-support.ts';
 
 type Op = { kind: 'upsert'; id: number } | { kind: 'delete'; id: number } | { kind: 'pause'; ms: number };
 type Fault = { delayMs: number; fail: boolean };

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '@fountain/kit';
 import { createHarness, type Harness } from './harness.test-support.ts';
-import { indexedDocs } from './test-fixtures.ts';
+import { indexedDocs } from './fixtures.test-support.ts';
 
 const LONG = { baseMs: 30_000, maxMs: 30_000, random: () => 1 };
 const unavailable = (): never => {

@@ -4,7 +4,7 @@ import { AppError } from '@fountain/kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { discardDeadLetters, listDeadLetters, replayDeadLetters } from '../dead-letters.ts';
 import { createHarness, eventually, type Harness } from './harness.test-support.ts';
-import { indexedDocs, openDb } from './test-fixtures.ts';
+import { indexedDocs, openDb } from './fixtures.test-support.ts';
 
 const SQLITE3 = '/usr/bin/sqlite3';
 
