@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SearchBackend, SearchResult } from '../backend.ts';
 import { createEmbeddedBackend } from './index.ts';
-import { MOVIES, moviesBackend, tempDir } from './test-helpers.ts';
+import { MOVIES, moviesBackend, tempDir } from './embedded-backend.test-support.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let b: SearchBackend;

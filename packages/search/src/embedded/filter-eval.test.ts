@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Clause, FilterNode } from '../query/ast.ts';
 import { compileFilter, evaluate } from './filter-eval.ts';
 import { normalizeSchema } from './schema.ts';
-import { MOVIES } from './test-helpers.ts';
+import { MOVIES } from './embedded-backend.test-support.ts';
 
 const fields = normalizeSchema(MOVIES).fields;
 const c = (field: string, op: Clause['op'], ...values: Clause['values']): Clause => ({ kind: 'clause', field, op, values });

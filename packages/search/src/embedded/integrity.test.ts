@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SearchBackend } from '../backend.ts';
 import { createEmbeddedBackend, type EmbeddedLogger } from './index.ts';
-import { tempDir } from './test-helpers.ts';
+import { tempDir } from './embedded-backend.test-support.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let b: SearchBackend | undefined;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SearchBackend, SearchResult } from '../backend.ts';
-import { moviesBackend, tempDir } from './test-helpers.ts';
+import { moviesBackend, tempDir } from './embedded-backend.test-support.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let b: SearchBackend;

@@ -4,7 +4,7 @@ import type { Clause, FilterNode, Range, Scalar } from './ast.ts';
 import { MAX_FILTER_LENGTH, parseFilter } from './filter-parser.ts';
 import { formatNumber, renderFilter } from './filter-render.ts';
 import { validateFilter } from './filter-validate.ts';
-import { testCollection } from './test-collection.ts';
+import { testCollection } from './test-collection.test-support.ts';
 
 const safe = (s: string): string => renderFilter(validateFilter(parseFilter(s), testCollection));
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FilterNode } from './ast.ts';
 import { parseFilter } from './filter-parser.ts';
 import { validateFilter } from './filter-validate.ts';
-import { testCollection } from './test-collection.ts';
+import { testCollection } from './test-collection.test-support.ts';
 
 const v = (s: string): FilterNode => validateFilter(parseFilter(s), testCollection);
 const c = (field: string, op: string, ...values: unknown[]): FilterNode =>

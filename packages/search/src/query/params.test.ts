@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SearchParams } from '../backend.ts';
 import { SUPPORTED_SEARCH_PARAMS, validateSearchParams } from './params.ts';
-import { testCollection } from './test-collection.ts';
+import { testCollection } from './test-collection.test-support.ts';
 
 const check = (p: SearchParams) => validateSearchParams(p, testCollection);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSortBy } from './sort.ts';
-import { testCollection } from './test-collection.ts';
+import { testCollection } from './test-collection.test-support.ts';
 
 describe('parseSortBy', () => {
   it.each([

@@ -1,4 +1,4 @@
-/** Test helpers for the embedded backend: a fresh data dir per test, and a small movie collection. */
+/** Test support for the embedded backend's tests: a fresh data dir per test, and a small movie collection. */
 import type { CollectionSchema, SearchBackend } from '../backend.ts';
 import { createEmbeddedBackend } from './index.ts';
 
