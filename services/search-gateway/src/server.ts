@@ -4,8 +4,7 @@ import { createEmbeddedBackend, createTypesenseBackend, type SearchBackend } fro
 import { startKeyMirror } from '@fountain/kms-client';
 import { Registry, type Metric } from 'prom-client';
 import { buildApp } from './app.ts';
-import { SEED_DEV_SERVICE_KEY } from './config.ts';
-import { readSettings } from './settings.ts';
+import { readSettings, SEED_DEV_SERVICE_KEY } from './config.ts';
 import { SchemaCache } from './domain/schema-cache.ts';
 import { ensureDefaultCollection } from './domain/ensure-collection.ts';
 

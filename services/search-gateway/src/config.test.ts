@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@fountain/kit';
-import { SEED_DEV_SERVICE_KEY } from '../src/config.ts';
-import { readSettings } from '../src/settings.ts';
+import { readSettings, SEED_DEV_SERVICE_KEY } from './config.ts';
 
 const problemsOf = (env: Record<string, string>, envFile: string | false = false): string[] => {
   try {
