@@ -231,13 +231,6 @@ function range(min: unknown, max: unknown): string {
 }
 
 /**
- * Reads a service's settings at start-up, or prints every problem and exits with status 1: bad
- * configuration fails fast, once, with the whole list (never per request).
- *
- * @example
- *   const { config } = settingsOrExit(() => readSettings(process.env));
- */
-/**
  * Runs one step of reading settings; a ConfigError's problems are added to `problems` and the step
  * answers `undefined`, so a reader can go on and list every problem at once. Other errors are bugs
  * and are thrown.
@@ -253,6 +246,13 @@ export function collectProblems<T>(problems: string[], step: () => T): T | undef
   }
 }
 
+/**
+ * Reads a service's settings at start-up, or prints every problem and exits with status 1: bad
+ * configuration fails fast, once, with the whole list (never per request).
+ *
+ * @example
+ *   const { config } = settingsOrExit(() => readSettings(process.env));
+ */
 export function settingsOrExit<T>(read: () => T): T {
   try {
     return read();
