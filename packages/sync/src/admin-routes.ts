@@ -90,7 +90,8 @@ function authorizeSelected(req: FastifyRequest, db: Database.Database, action: s
 
 /**
  * Fastify plugin with `GET /sync/dead-letters`, `POST /sync/dead-letters/replay`,
- * `POST /sync/dead-letters/discard`, `GET /sync/status` and `POST /sync/audit`.
+ * `POST /sync/dead-letters/discard`, `GET /sync/status` and `POST /sync/audit`. The dead letters are
+ * the rows of the `sync_errors` table (see dead-letters.ts for why the two names).
  *
  * @example
  *   await app.register(syncAdminRoutes, { sync: { db, relay } });
@@ -104,6 +105,7 @@ export const syncAdminRoutes: FastifyPluginAsyncTypebox<SyncAdminOptions> = asyn
     {
       schema: {
         summary: 'List documents the index rejected for good',
+        description: 'Dead letters, newest first. Each is a row of the `sync_errors` table in the service database (the table keeps the seeds\' name; "dead letter" everywhere else).',
         tags,
         querystring: Type.Object({
           collection: Type.Optional(Type.String({ minLength: 1 })),

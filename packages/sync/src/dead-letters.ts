@@ -1,7 +1,12 @@
 /**
- * Dead letters: documents the index rejected for good (`sync_errors`). They can be listed, replayed
- * after a fix (re-enqueued into the outbox: the relay sends the current row, and removes the dead
- * letter when the index accepts it, or updates it when it is rejected again) or discarded.
+ * Dead letters: documents the index rejected for good. They can be listed, replayed after a fix
+ * (re-enqueued into the outbox: the relay sends the current row, and removes the dead letter when the
+ * index accepts it, or updates it when it is rejected again) or discarded.
+ *
+ * One thing, two names: a dead letter is a row of the `sync_errors` table. The table keeps the seeds'
+ * name because it is in every existing service database; everything else (this file, the
+ * `/sync/dead-letters` routes, the `sync_dead_letters` metric, the docs) says dead letters
+ * (docs/design-decisions.md).
  */
 import type Database from 'better-sqlite3';
 import { enqueueRowKeys } from './capture.ts';
