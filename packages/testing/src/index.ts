@@ -20,8 +20,28 @@ export {
   queryWords,
   type BenchRecord,
 } from './synthetic-data.ts';
-export { expectEnvelope } from './envelope.ts';
+export { expectEnvelope, type EnvelopeAnswer } from './envelope.ts';
 export { tempDir } from './temp-dir.ts';
 export { descendants, isAlive } from './process-tree.ts';
 export { redisAvailable, requireRedis, startRedis, type RedisServer } from './redis-server.ts';
 export { caddyAvailable, requireCaddy, startCaddy, type CaddyServer } from './caddy-server.ts';
+export { describeRouteTable, checkUnknownRoute, checkMethodNotAllowed } from './route-table-suite.ts';
+export {
+  checkRoute,
+  checkAuth,
+  checkBodies,
+  checkParams,
+  checkSegmentAttacks,
+  freshN,
+  MALFORMED_JSON,
+  WRONG_SHAPES,
+  type RouteCase,
+  type RouteChecks,
+  type AuthRules,
+  type ValidationRules,
+  type Credential,
+  type CheckedApp,
+  type HttpMethod,
+} from './route-checks.ts';
+export { SEGMENT_ATTACKS, BAD_PARAM_VALUES, paramSegments, withSegment, matchesPattern, type SegmentAttack } from './path-attacks.ts';
+export { sendRaw, type RawAnswer } from './raw-http.ts';
