@@ -5,10 +5,10 @@
  * aliases that point outside a key's scope; item 7: Typesense error text that is not JSON.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTypesense, typesenseAvailable, type TypesenseServer } from '@fountain/testing';
+import { checkSegmentAttacks, sendRaw, startTypesense, typesenseAvailable, type TypesenseServer } from '@fountain/testing';
 import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
-import { FIXTURE_DOCS, KEY, ROUTES, buildHarness, expectEnvelope, expectValidation, withKey, type Harness } from '../routes/helpers.ts';
-import { checkPathSegments, expectFixturesIntact, sendRaw } from '../routes/path-segments.ts';
+import { FIXTURE_DOCS, KEY, buildHarness, expectEnvelope, expectValidation, withKey, type Harness } from '../routes/harness.test-support.ts';
+import { ROUTES, expectFixturesIntact, gatewayChecks } from '../routes/route-table.test-support.ts';
 
 const BACKENDS = ['embedded', ...(typesenseAvailable() ? ['typesense'] : [])] as const;
 
@@ -39,7 +39,7 @@ describe.each(BACKENDS)('on the %s backend', (backend) => {
   describe('item 1: path segments an HTTP client would resolve', () => {
     it('document id `..` with a documents:delete key does not delete the collection (DELETE .../documents/%2E%2E and /..)', async () => {
       for (const seg of ['%2E%2E', '..', '.', '%2e']) {
-        const res = await sendRaw(h, 'DELETE', `/collections/victim_a/documents/${seg}`, withKey(KEY.victimDeleter));
+        const res = await sendRaw(h.app, 'DELETE', `/collections/victim_a/documents/${seg}`, withKey(KEY.victimDeleter));
         expect(res.statusCode, `${seg}: ${res.body}`).toBe(400);
         expect(res.json<{ errorCode: string; message: string }>()).toMatchObject({ errorCode: 'VALIDATION_ERROR' });
         expect(res.body).toContain('params/id');
@@ -62,7 +62,7 @@ describe.each(BACKENDS)('on the %s backend', (backend) => {
 
     it('GET on id `..` does not answer the schema, and GET /collections/%2E does not list every collection', async () => {
       for (const path of ['/collections/victim_a/documents/..', '/collections/victim_a/documents/%2E%2E', '/collections/%2E', '/collections/.', '/aliases/%2E%2E']) {
-        const res = await sendRaw(h, 'GET', path, withKey(KEY.full));
+        const res = await sendRaw(h.app, 'GET', path, withKey(KEY.full));
         expect(res.statusCode, `${path}: ${res.body}`).toBe(400);
         expect(res.body).not.toContain('"fields"');
       }
@@ -70,7 +70,7 @@ describe.each(BACKENDS)('on the %s backend', (backend) => {
 
     it('`.`, `..`, %2E%2E, %2F, `\\` and a lone surrogate in every path segment of every route answer a 4xx envelope', async () => {
       const answers: string[] = [];
-      for (const route of ROUTES.filter((r) => r.route.includes(':'))) answers.push(...(await checkPathSegments(h, route)));
+      for (const route of ROUTES.filter((r) => r.route.includes(':'))) answers.push(...(await checkSegmentAttacks(gatewayChecks(h), route)));
       expect(answers.length).toBeGreaterThan(100);
       await victimsIntact();
     });
@@ -120,7 +120,7 @@ describe.each(BACKENDS)('on the %s backend', (backend) => {
     });
 
     it('a search on collection `.` or `a\\x` is a 4xx envelope, not a 500', async () => {
-      expectEnvelope(await sendRaw(h, 'GET', '/collections/./documents/search?q=*&query_by=comment', withKey(KEY.full)) as never, 'VALIDATION_ERROR');
+      expectEnvelope(await sendRaw(h.app, 'GET', '/collections/./documents/search?q=*&query_by=comment', withKey(KEY.full)) as never, 'VALIDATION_ERROR');
       expectEnvelope(await h.app.inject({ url: '/collections/a%5Cx/documents/search?q=*&query_by=comment', headers: withKey(KEY.full) }), 'NOT_FOUND');
       const seed = await h.app.inject({ method: 'POST', url: '/search', ...json({ q: '*', query_by: 'comment', collection: 'a\\x"' }), headers: withKey(KEY.full, { 'content-type': 'application/json' }) });
       expectEnvelope(seed, 'NOT_FOUND');

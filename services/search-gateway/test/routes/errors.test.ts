@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
-import { FIXTURE_DOCS, KEY, buildHarness, expectEnvelope, expectValidation, withKey, type Harness } from './helpers.ts';
+import { FIXTURE_DOCS, KEY, buildHarness, expectEnvelope, expectValidation, withKey, type Harness } from './harness.test-support.ts';
 
 let h: Harness;
 beforeAll(async () => {

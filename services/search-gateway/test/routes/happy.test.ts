@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
-import { DEFAULT_COLLECTION, KEY, ROUTES, buildHarness, withKey, type Harness } from './helpers.ts';
+import { DEFAULT_COLLECTION, KEY, buildHarness, withKey, type Harness } from './harness.test-support.ts';
+import { ROUTES } from './route-table.test-support.ts';
 
 let h: Harness;
 beforeAll(async () => {

@@ -2,18 +2,9 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@fountain/kit';
 import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
-import {
-  KEY,
-  KEY_FORMS,
-  ROUTES,
-  buildHarness,
-  checkCommonRules,
-  expectEnvelope,
-  fresh,
-  send,
-  withKey,
-  type Harness,
-} from './helpers.ts';
+import { describeRouteTable } from '@fountain/testing';
+import { KEY, KEY_FORMS, buildHarness, expectEnvelope, fresh, withKey, type Harness } from './harness.test-support.ts';
+import { ROUTES, gatewayChecks, send } from './route-table.test-support.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -23,30 +14,8 @@ afterAll(async () => {
   await h.close();
 });
 
-describe('common rules, on every route', () => {
-  it('the table covers every authenticated route the app registers', () => {
-    const table = new Set(ROUTES.map((r) => `${r.method} ${r.route}`));
-    const registered = h.app
-      .printRoutes({ commonPrefix: false, includeMeta: false })
-      .split('\n')
-      .filter(Boolean);
-    expect(registered.length).toBeGreaterThan(0);
-    // Every route listed in the OpenAPI document (minus the public ops routes) is in the table.
-    const spec = h.app.swagger() as { paths: Record<string, Record<string, unknown>> };
-    const documented: string[] = [];
-    for (const [path, ops] of Object.entries(spec.paths)) {
-      for (const method of Object.keys(ops)) {
-        const pattern = path.replace(/\{(\w+)\}/g, ':$1');
-        if (['/health', '/ready', '/metrics'].includes(pattern)) continue;
-        documented.push(`${method.toUpperCase()} ${pattern}`);
-      }
-    }
-    expect(documented.sort()).toEqual([...table].sort());
-  });
-
-  it.each(ROUTES.map((r) => [`${r.method} ${r.route}`, r] as const))('%s', async (_label, route) => {
-    await checkCommonRules(h, route);
-  });
+describe('common rules, on every route (the shared route checker)', () => {
+  describeRouteTable(ROUTES, () => gatewayChecks(h));
 
   it('the OpenAPI document declares the search parameters one by one (documents/search, multi_search), so tools can generate them', () => {
     type Op = { parameters?: Array<{ name: string; in: string; required?: boolean }> };
@@ -60,15 +29,7 @@ describe('common rules, on every route', () => {
     expect(multi.map((p) => p.name)).toEqual(expect.arrayContaining(['collection', 'q', 'query_by']));
   });
 
-  it('the ops routes need no key', async () => {
-    for (const url of ['/health', '/ready', '/metrics', '/docs/json']) {
-      const res = await h.app.inject({ url });
-      expect(res.statusCode, url).toBe(200);
-    }
-  });
-
-  it('an unknown route is a 404 envelope, with or without a key', async () => {
-    expectEnvelope(await h.app.inject({ url: '/nope', headers: withKey(KEY.full) }), 'NOT_FOUND');
+  it('an unknown route without a key is a 401 or a 404', async () => {
     const anonymous = await h.app.inject({ url: '/nope' });
     expect([401, 404]).toContain(anonymous.statusCode);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
-import { FIXTURE_DOCS, KEY, buildHarness, expectEnvelope, expectValidation, withKey, type Harness } from './helpers.ts';
+import { FIXTURE_DOCS, KEY, buildHarness, expectEnvelope, expectValidation, withKey, type Harness } from './harness.test-support.ts';
 
 /**
  * Lenient about transport, strict about meaning (DESIGN.md, "Search Gateway API"): the habits of real
