@@ -32,11 +32,14 @@
  * Between phases the bench waits for the service's outbox to drain (GET /sync/status), and it checks
  * at the end that nothing was dead-lettered.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { percentile, startGateway, startService, type ServiceProcess } from '@fountain/testing';
+import { topCosts } from './cpu-profile.ts';
+import { mean, round } from './figures.ts';
 
 const quick = process.argv.includes('--quick') || process.argv.includes('--profile');
 const profile = process.argv.includes('--profile');
@@ -51,10 +54,6 @@ const SERVICE_KEY = 'bench-api-service-key-0123456789';
 const API_KEY = 'bench-api-sequence-key-0123456789';
 const LOAD_TYPE = 'action';
 const REORDER_TYPE = 'script';
-
-const round = (n: number, d = 3): number => Math.round(n * 10 ** d) / 10 ** d;
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Target {
   name: 'service' | 'hello';
@@ -172,33 +171,6 @@ async function reorderTimes(svc: ServiceProcess, n: number, reorders: number): P
   const first = (check.json as { elements: Array<{ elementId: number; sequenceNumber: number }> }).elements[0];
   if (!first || position.get(first.elementId) !== first.sequenceNumber) throw new Error(`reorder result: ${JSON.stringify(check.json)}`);
   return times;
-}
-
-/** Self time per function across the .cpuprofile files in `dir`, top `k` as "name (file:line) pct%". */
-function topCosts(dir: string, k = 12): string[] {
-  interface Node {
-    id: number;
-    callFrame: { functionName: string; url: string; lineNumber: number };
-  }
-  const self = new Map<string, number>();
-  let total = 0;
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.cpuprofile'))) {
-    const p = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
-    const byId = new Map(p.nodes.map((n) => [n.id, n]));
-    p.samples.forEach((id, i) => {
-      const n = byId.get(id);
-      if (!n) return;
-      const { functionName, url, lineNumber } = n.callFrame;
-      const key = `${functionName || '(anonymous)'} (${url.replace(/^.*node_modules\//, '').replace(/^.*\/work\/main\//, '')}:${lineNumber + 1})`;
-      const dt = p.timeDeltas[i] ?? 0;
-      self.set(key, (self.get(key) ?? 0) + dt);
-      total += dt;
-    });
-  }
-  return [...self]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, k)
-    .map(([key, t]) => `${key} ${round((100 * t) / total, 1)}%`);
 }
 
 async function main(): Promise<void> {

@@ -25,6 +25,7 @@ import autocannon from 'autocannon';
 import { mintDevToken } from '@fountain/kit';
 import { startGateway, startService, type ServiceProcess } from '@fountain/testing';
 import { searchTargets, type GatewayField } from '../../services/edge/src/clients/search-gateway.ts';
+import { mean, round } from './figures.ts';
 
 const quick = process.argv.includes('--quick');
 const cfg = quick ? { loadSeconds: 3, rateSeconds: 3 } : { loadSeconds: 10, rateSeconds: 8 };
@@ -35,9 +36,6 @@ const SERVICE_KEY = 'bench-edge-service-key-0123456789';
 const API_KEY = 'bench-edge-sequence-key-0123456789';
 const JWT = { JWT_SECRET: 'bench-edge-jwt-secret-0123456789abcdef', JWT_ISSUER: 'bench', JWT_AUDIENCE: 'fountain' };
 const COLLECTION = 'sequence_elements';
-
-const round = (n: number, d = 3): number => Math.round(n * 10 ** d) / 10 ** d;
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 interface Figures {
   rps: number;

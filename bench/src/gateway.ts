@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { startGateway, startTypesense } from '@fountain/testing';
 import { createEmbeddedBackend } from '@fountain/search';
 import { makeDocs, BENCH_SCHEMA, percentile, queryWords } from '@fountain/testing';
+import { mean, round } from './figures.ts';
 
 const quick = process.argv.includes('--quick');
 const cfg = quick
@@ -55,7 +56,6 @@ interface SearchFigures {
   p99: number;
 }
 
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function searchLoad(t: Target, collection: string, seconds: number): Promise<SearchFigures> {
   // A rotating set of realistic queries: a word, a filter and a sort, facets on one field.
@@ -146,7 +146,6 @@ async function main(): Promise<void> {
     const sGateway = avg(searchRuns.gateway);
 
     const emb = await embeddedP99();
-    const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
     console.log(
       JSON.stringify({
         bench: 'gateway',

@@ -17,6 +17,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { startSync } from '@fountain/sync';
 import { percentile, startGateway, startTypesense } from '@fountain/testing';
@@ -29,7 +30,6 @@ const quick = process.argv.includes('--quick');
 const runs = arg('--runs', quick ? 2 : 5);
 const downMs = arg('--down-ms', quick ? 6000 : 12_000);
 const SERVICE_KEY = 'bench-outage-service-key-0123456789';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-outage-'));
 const ts = await startTypesense();
