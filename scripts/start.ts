@@ -1,4 +1,9 @@
 /**
+ * One concept: the launcher. It runs past 300 lines because its parts are read together: the one
+ * table of services (ports, keys, environment, in start-up order: the KMS before the services that
+ * fetch keys from it), starting each and waiting for its /health, the banner, and the shutdown that
+ * must reach every child however the launcher ends. The port check (port-holder.ts) is apart.
+ *
  * `npm start`: the whole system on one machine. Starts the Key Management Service (port 8003), the
  * Search Gateway (port 8001; the embedded backend unless TYPESENSE_HOST or TYPESENSE_NODES is set),
  * the Central Sequence Service (port 8000), the Character Service (8004), Core Script Management
@@ -10,7 +15,7 @@
  *
  * Each service also runs alone, for production: `npx tsx services/<name>/src/server.ts`.
  *
- * Before starting anything it checks that both ports are free, and names the process holding one
+ * Before starting anything it checks that every port is free, and names the process holding one
  * that is not. The services exit by themselves when this launcher is gone, however it ends (kit's
  * runServer watches the IPC channel set up here), so a SIGKILLed launcher leaves no orphans.
  *
