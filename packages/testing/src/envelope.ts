@@ -24,3 +24,10 @@ export function expectEnvelope(res: EnvelopeAnswer, code: ErrorCode): { errorCod
   expect(body.message.length).toBeGreaterThan(0);
   return body;
 }
+
+/** A 400 envelope whose message or details name `field`; answers the body. */
+export function expectValidation(res: EnvelopeAnswer, field: string): { errorCode: ErrorCode; message: string; details: unknown } {
+  const body = expectEnvelope(res, 'VALIDATION_ERROR');
+  expect(`${body.message} ${JSON.stringify(body.details)}`).toContain(field);
+  return body;
+}

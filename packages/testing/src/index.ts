@@ -20,7 +20,7 @@ export {
   queryWords,
   type BenchRecord,
 } from './synthetic-data.ts';
-export { expectEnvelope, type EnvelopeAnswer } from './envelope.ts';
+export { expectEnvelope, expectValidation, type EnvelopeAnswer } from './envelope.ts';
 export { tempDir } from './temp-dir.ts';
 export { descendants, isAlive } from './process-tree.ts';
 export { redisAvailable, requireRedis, startRedis, type RedisServer } from './redis-server.ts';

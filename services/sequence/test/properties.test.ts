@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@fountain/testing';
-import { buildHarness, call, COLLECTION, type Harness } from './harness.ts';
+import { buildHarness, call, COLLECTION, type Harness } from './harness.test-support.ts';
 
 const run = promisify(execFile);
 let h: Harness;
@@ -62,7 +62,7 @@ describe('sequence numbers', () => {
   });
 
   it('writer processes on the same file never get the same sequence or version number', async () => {
-    const writer = join(REPO_ROOT, 'services/sequence/test/fixtures/writer.ts');
+    const writer = join(REPO_ROOT, 'services/sequence/test/writer.test-support.ts');
     const node = (args: string[]) => run(process.execPath, ['--import', 'tsx', writer, h.dbPath, ...args], { cwd: REPO_ROOT });
     const seqs = await Promise.all([0, 1, 2, 3].map((p) => node(['sequence', 'section', String(1_000 + p * 100), '20'])));
     const numbers = seqs.flatMap((r) => JSON.parse(r.stdout) as number[]).sort((a, b) => a - b);

@@ -6,8 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
-import type { LightMyRequestResponse } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiKey } from '@fountain/kit';
 import { createEmbeddedBackend, createTypesenseBackend, type SearchBackend } from '@fountain/search';
@@ -15,10 +13,10 @@ import type { TypesenseServer } from '@fountain/testing';
 import { buildApp } from '../../src/app.ts';
 import { SchemaCache } from '../../src/domain/schema-cache.ts';
 import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
-import { expectEnvelope } from '@fountain/testing';
+import { expectEnvelope, expectValidation } from '@fountain/testing';
 
-/** The shared envelope assertion (one copy, in @fountain/testing). */
-export { expectEnvelope };
+/** The shared envelope assertions (one copy, in @fountain/testing). */
+export { expectEnvelope, expectValidation };
 
 /** The key values. The full one is the seeds' development default, so the seed curls work verbatim. */
 export const KEY = {
@@ -117,13 +115,6 @@ export const KEY_FORMS: Array<{ name: string; headers: (key: string) => Record<s
   { name: 'X-TYPESENSE-API-KEY', headers: (k) => ({ 'X-TYPESENSE-API-KEY': k }) },
   { name: 'Authorization: Bearer', headers: (k) => ({ Authorization: `Bearer ${k}` }) },
 ];
-
-/** A 400 envelope whose message or details name `field`. */
-export function expectValidation(res: LightMyRequestResponse, field: string): { message: string; details: unknown } {
-  const body = expectEnvelope(res, 'VALIDATION_ERROR');
-  expect(`${body.message} ${JSON.stringify(body.details)}`).toContain(field);
-  return body;
-}
 
 let counter = 0;
 /** A fresh number for unique names. */

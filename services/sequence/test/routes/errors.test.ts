@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import { DOCUMENT_LIMITS } from '@fountain/kit';
 import { MAX_QUERY_TOKENS, type FieldSchema } from '@fountain/search';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, buildHarness, call, COLLECTION, type Harness } from '../harness.ts';
-import { expectEnvelope, expectValidation } from './helpers.ts';
+import { API_KEY, buildHarness, call, COLLECTION, type Harness } from '../harness.test-support.ts';
+import { expectEnvelope, expectValidation } from '@fountain/testing';
 
 let h: Harness;
 beforeAll(async () => {

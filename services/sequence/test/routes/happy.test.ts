@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHarness, call, COLLECTION, SERVICE_NAME, type Harness } from '../harness.ts';
+import { buildHarness, call, COLLECTION, SERVICE_NAME, type Harness } from '../harness.test-support.ts';
 
 let h: Harness;
 beforeAll(async () => {
