@@ -7,7 +7,7 @@ import type { Column } from './columns.ts';
 import { Column as ColumnImpl, columnKind } from './columns.ts';
 import type { NormalizedSchema } from './schema.ts';
 import { isTextType } from './schema.ts';
-import type { Entry } from './text-index.ts';
+import type { Entry } from './postings.ts';
 import { TextIndex } from './text-index.ts';
 
 /** The names of the fields MiniSearch indexes: indexed string and string[] fields. */

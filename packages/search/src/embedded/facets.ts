@@ -5,7 +5,7 @@
  */
 import type { FacetCount } from '../backend.ts';
 import type { CollectionState } from './collection-state.ts';
-import type { Entry } from './text-index.ts';
+import type { Entry } from './postings.ts';
 import type { NormalizedField } from './schema.ts';
 import { baseType, isNumericType } from './schema.ts';
 

@@ -6,7 +6,7 @@
  * `value`, the whole field marked (typesense-instantsearch-adapter asks for it on every search).
  */
 import type { Highlight } from '../backend.ts';
-import type { TextMatch } from './text-index.ts';
+import type { TextMatch } from './rank.ts';
 import { tokenSpans } from './text.ts';
 
 const SNIPPET_THRESHOLD = 30;

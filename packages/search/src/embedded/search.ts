@@ -14,7 +14,8 @@ import { compileFilter, compileSeqFilter } from './filter-eval.ts';
 import { buildHighlights } from './highlight.ts';
 import type { ParsedSearch } from './search-params.ts';
 import { parseSearchParams } from './search-params.ts';
-import type { TextResult } from './text-index.ts';
+import type { TextResult } from './match.ts';
+import type { TextQuery } from './text-index.ts';
 import { tokenize } from './text.ts';
 
 /** Parses, validates and compiles a `filter_by` against a collection. */
@@ -75,10 +76,10 @@ export function* searchSteps(state: CollectionState, params: SearchParams, colle
     seqs = out.subarray(0, n);
   } else if (tokens.length > 0) {
     const wantScores = terms.some((t) => t.field === '_text_match');
-    const opts = { fields: p.queryBy, prefix: p.prefix, numTypos: p.numTypos, minLen1Typo: p.minLen1Typo, minLen2Typo: p.minLen2Typo };
-    // One expansion per token for the whole request, however many retries drop tokens.
-    const memo = new Map();
-    text = yield* state.text.searchSteps(tokens, opts, filter, p.typoTokensThreshold, wantScores, memo);
+    const options = { fields: p.queryBy, prefix: p.prefix, numTypos: p.numTypos, minLen1Typo: p.minLen1Typo, minLen2Typo: p.minLen2Typo };
+    // One expansion per token for the whole request (`memo`), however many retries drop tokens.
+    const query: TextQuery = { tokens, options, accept: filter, typoThreshold: p.typoTokensThreshold, wantScores, memo: new Map() };
+    text = yield* state.text.searchSteps(query);
     // drop_tokens_threshold: with too few results, retry without the rightmost token, down to one token.
     while (text.seqs.length < p.dropTokensThreshold && tokens.length > 1) {
       // A query that still has the token that matched nothing before its last token matches nothing
@@ -86,7 +87,7 @@ export function* searchSteps(state: CollectionState, params: SearchParams, colle
       // The same results as dropping one token at a time, without the quadratic walk.
       const keep = text.failedAt < tokens.length - 1 ? text.failedAt + 1 : tokens.length - 1;
       tokens = tokens.slice(0, keep);
-      text = yield* state.text.searchSteps(tokens, opts, filter, p.typoTokensThreshold, wantScores, memo);
+      text = yield* state.text.searchSteps({ ...query, tokens });
     }
     seqs = text.seqs;
   } else {
