@@ -17,6 +17,7 @@ import { createSyncMetrics, type SyncMetrics } from './metrics.ts';
 import { createRelay, type Relay, type RelayOptions, type SyncLogger } from './relay/index.ts';
 import { deriveTable, type DerivedTable } from './schema-derive.ts';
 import { evolve } from './schema-watch.ts';
+import { configureConnection } from './connection.ts';
 import { createIndexWaiter, outboxWatermark, type IndexWaitResult } from './index-wait.ts';
 import { createAuditRunner } from './audit-runner.ts';
 import { deferCheckpoints, startCheckpointer, type Checkpointer } from './checkpoint.ts';
@@ -130,8 +131,7 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
   if (!opts.backend && !opts.gateway) throw new Error('startSync: give `gateway` (url and key) or a `backend`');
   const logger = opts.logger ?? SILENT;
   const db = new Database(opts.database);
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+  configureConnection(db);
   const checkpointer = opts.checkpoint === false ? null : startCheckpointer({ database: opts.database, logger, ...opts.checkpoint });
   if (checkpointer) deferCheckpoints(db);
   let derived: DerivedTable[];
@@ -185,10 +185,8 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     const { physical } = await ensureCollection(backend, db, d);
     await initialBackfill(d, physical);
     const r = await evolve(backend, db, decl, {
-      setTargets: (t, names) => {
-        targets.set(t, names);
-        relay.setTargets(t, names);
-      },
+      // The relay's collectionOf reads this map: the next batch goes to the new targets.
+      setTargets: (t, names) => void targets.set(t, names),
       // Setup and schema changes already run between batches (see below): nothing else to wait for.
       runExclusive: (fn) => fn(),
       ...(opts.onProgress && { onProgress: (p: BackfillProgress) => opts.onProgress!(table, p) }),
@@ -199,17 +197,18 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     }
   };
 
-  /** After a schema change: derive again, re-install triggers, give the relay the new tables. */
-  const rederive = (version: number): void => {
+  /**
+   * The relay's setup, each time it takes the lease and again after every schema change (SPEC.md,
+   * R9 and R10): derive again, re-install triggers, bring every collection in line. The relay derives
+   * its own tables again after it (it knows the schema version it ran under).
+   */
+  const setup = async (): Promise<void> => {
     derived = opts.tables.map((t) => deriveTable(db, t));
     installCapture(db, derived);
-    relay.setTables(derived, version);
+    for (const d of derived) await settle(d.decl.table);
   };
 
   let onRecovered = (): void => undefined;
-  const schemaVersionStmt = db.prepare('PRAGMA schema_version').pluck();
-  const schemaVersion = (): number => schemaVersionStmt.get() as number;
-  let lastSchemaVersion = -1;
 
   const relay: Relay = createRelay({
     db,
@@ -222,23 +221,11 @@ export async function startSync(opts: StartSyncOptions): Promise<Sync> {
     // backoff (up to 30 s) runs out (docs/sync.md, "Recovery after an outage").
     ...(opts.gateway && !opts.backend && { probe: gatewayReadyProbe(opts.gateway.url) }),
     ...opts.relay,
-    onLockAcquired: async () => {
-      const version = schemaVersion();
-      rederive(version);
-      for (const d of derived) await settle(d.decl.table);
-      lastSchemaVersion = version;
-    },
-    // Schema changes are applied before the next batch, so rows read with new columns are sent only
-    // once the collection has their fields. `PRAGMA schema_version` is one cheap read per batch; any
-    // ALTER, from any connection, also changes data_version, which wakes the relay.
+    // Setup runs again before the next batch after a schema change, so rows read with new columns
+    // are sent only once the collection has their fields. Any ALTER, from any connection, also
+    // changes data_version, which wakes the relay.
+    onLockAcquired: setup,
     onRecovered: () => onRecovered(),
-    beforeBatch: async () => {
-      const version = schemaVersion();
-      if (version === lastSchemaVersion) return;
-      rederive(version);
-      for (const d of derived) await settle(d.decl.table);
-      lastSchemaVersion = version;
-    },
   });
 
   const auditAll = async (doRepair: boolean): Promise<AuditReport[]> => {

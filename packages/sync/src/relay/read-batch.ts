@@ -47,8 +47,11 @@ export interface BatchReader {
   pending(): number;
 }
 
-/** Builds the reader of the given tables (rows of other tables stay in the outbox, untouched). */
-export function createBatchReader(db: Database.Database, tables: readonly DerivedTable[]): BatchReader {
+/**
+ * Builds the reader of the given tables (rows of other tables stay in the outbox, untouched);
+ * `schemaVersion` reads `PRAGMA schema_version` on the same connection (schema-version.ts).
+ */
+export function createBatchReader(db: Database.Database, tables: readonly DerivedTable[], schemaVersion: () => number): BatchReader {
   const byName = new Map(tables.map((t) => [t.decl.table, t]));
   const names = JSON.stringify([...byName.keys()]);
   // `+tbl`: without it (and with no ANALYZE, as in every service database) SQLite picks the
@@ -76,11 +79,10 @@ export function createBatchReader(db: Database.Database, tables: readonly Derive
     return s;
   };
 
-  const schemaVersion = db.prepare('PRAGMA schema_version').pluck();
   const readTx = db.transaction((limit: number, afterSeq: number): Batch => {
     // Read in the same snapshot as the rows: a batch read under a newer schema than the tables were
     // derived from is not sent (the relay applies the schema change first).
-    const version = schemaVersion.get() as number;
+    const version = schemaVersion();
     const entries = outbox.all(afterSeq, names, limit) as Array<{ seq: number; tbl: string; rowKey: string; createdMs: number }>;
     const byKey = new Map<string, BatchItem>();
     let maxSeq = 0;

@@ -15,7 +15,7 @@ export interface SyncLogger {
 
 /** Options of `createRelay`. */
 export interface RelayOptions {
-  /** The relay's OWN connection to the service database; the relay sets WAL, busy_timeout, synchronous=NORMAL. */
+  /** The relay's OWN connection to the service database; the relay sets WAL, busy_timeout, synchronous=NORMAL (connection.ts). */
   db: Database.Database;
   /** The synced tables (change them later with `setTables`). */
   tables: DerivedTable[];
@@ -54,9 +54,12 @@ export interface RelayOptions {
    */
   busyTimeoutMs?: number;
   /**
-   * Runs each time this relay takes the lease, before its first batch: collections, initial backfill,
-   * schema evolution. Only the lease holder should change collections. A failure is retried with the
-   * same backoff as a transient send; no batch is sent until it succeeds.
+   * Setup (SPEC.md, R10): runs each time this relay takes the lease, before its first batch, and
+   * again before the next batch whenever `PRAGMA schema_version` moved since it last completed (R9):
+   * collections, initial backfill, schema evolution. Only the lease holder should change collections.
+   * A failure is retried with the same backoff as a transient send; no batch is sent until it
+   * succeeds. Afterwards the relay derives its tables again if the schema moved and the hook did not
+   * call `setTables`.
    */
   onLockAcquired?: () => Promise<void>;
   /**
@@ -71,7 +74,7 @@ export interface RelayOptions {
   onRecovered?: () => void;
 }
 
-/** What the relay is doing now. */
+/** What the relay is doing now: the states of SPEC.md. */
 export type RelayState = 'stopped' | 'idle' | 'setting-up' | 'sending' | 'backoff' | 'waiting-for-lock';
 
 /** Counters since start, for /sync/status and tests. */
