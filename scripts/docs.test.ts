@@ -204,6 +204,24 @@ describe('docs name only files that exist', () => {
     expect(docs.filter((d) => !linked.has(d))).toEqual([]);
   });
 
+  it('every top-level folder has a README and is linked from the root README; packages/ and services/ link each workspace', () => {
+    const linkedFrom = (readme: string): Set<string> =>
+      new Set(referencesIn(readFileSync(readme, 'utf8')).filter((r) => r.kind === 'link').map((r) => r.target.replace(/^\.\//, '').split('/')[0]!));
+    const folders = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !SKIP_DIRS.has(e.name))
+        .map((e) => e.name);
+    const top = folders(REPO);
+    expect(top.filter((f) => !existsSync(join(REPO, f, 'README.md')))).toEqual([]);
+    const rootLinks = linkedFrom(join(REPO, 'README.md'));
+    expect(top.filter((f) => !rootLinks.has(f))).toEqual([]);
+    for (const group of ['packages', 'services']) {
+      const links = linkedFrom(join(REPO, group, 'README.md'));
+      const workspaces = folders(join(REPO, group)).filter((f) => existsSync(join(REPO, group, f, 'package.json')));
+      expect(workspaces.filter((w) => !links.has(w)), `${group}/README.md`).toEqual([]);
+    }
+  });
+
   it('a README with a file table lists every source file of its workspace', () => {
     const unlisted = markdownFiles()
       .filter((file) => basename(file) === 'README.md' && existsSync(join(dirname(file), 'package.json')))
