@@ -2,7 +2,7 @@ import { expectEnvelope } from '@fountain/testing';
 import { openTestService, type TestService } from '@fountain/service/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scripts } from '../../src/service.ts';
-import { call } from './helpers.ts';
+import { call } from './route-table.test-support.ts';
 
 let s: TestService;
 beforeAll(async () => {
