@@ -222,6 +222,13 @@ describe('docs name only files that exist', () => {
     }
   });
 
+  it('the root README names every npm script', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const scripts = Object.keys((JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(scripts.filter((s) => !new RegExp(`npm (run (-s )?)?${escape(s)}(?![\\w:-])`).test(readme))).toEqual([]);
+  });
+
   it('a README with a file table lists every source file of its workspace', () => {
     const unlisted = markdownFiles()
       .filter((file) => basename(file) === 'README.md' && existsSync(join(dirname(file), 'package.json')))
