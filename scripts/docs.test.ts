@@ -38,13 +38,11 @@ export function referencesIn(markdown: string): Reference[] {
     }
     if (fence !== undefined) {
       // In a code block only unmistakable repository paths count; in a bare block (a file listing)
-      // the first word of a line is a path too.
-      const words = text.trim().split(/[\s"'=(),;]+/);
-      words.forEach((word, w) => {
+      // every word that looks like a path does.
+      for (const word of text.trim().split(/[\s"'=(),;]+/)) {
         const path = cleanToken(word);
-        if (!path) return;
-        if (startsAtRoot(path) || (fence === '' && w === 0 && looksLikePath(path))) refs.push({ line, target: path, kind: 'code' });
-      });
+        if (path && (startsAtRoot(path) || (fence === '' && looksLikePath(path)))) refs.push({ line, target: path, kind: 'code' });
+      }
       return;
     }
     const link = /\[[^\]]*\]\(<?([^)\s>]+)>?(?:\s+"[^"]*")?\)/g;
@@ -244,12 +242,14 @@ describe('docs name only files that exist', () => {
       '```',
       'packages/kit/src/errors.ts   exists',
       'bench/src/data.ts            does not',
+      'docs/                        decisions (+ gone-helper.ts: moved away)',
       '```',
     ].join('\n');
     expect(brokenReferences(file, planted)).toEqual([
       'docs/planted.md:1: no-such-doc.md',
       'docs/planted.md:2: packages/sync/src/no-such-file.ts',
       'docs/planted.md:5: bench/src/data.ts',
+      'docs/planted.md:6: gone-helper.ts',
     ]);
     const inKit = join(REPO, 'packages', 'kit', 'README.md');
     expect(brokenReferences(inKit, '| `errors.ts` | ok |\n| `no-such.ts` | not ok |')).toEqual(['packages/kit/README.md:2: no-such.ts']);
