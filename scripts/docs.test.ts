@@ -52,11 +52,17 @@ export function referencesIn(markdown: string): Reference[] {
       refs.push({ line, target: decodeURI(target.replace(/#.*$/, '')), kind: 'link' });
     }
     // A link's text (often the target in backticks) is checked through its target.
-    for (const m of text.replace(link, '').matchAll(/`([^`]+)`/g)) {
+    const prose = text.replace(link, '');
+    for (const m of prose.matchAll(/`([^`]+)`/g)) {
       for (const word of m[1]!.split(/[\s"'=(),;]+/)) {
         const path = cleanToken(word);
         if (path && looksLikePath(path)) refs.push({ line, target: path, kind: 'code' });
       }
+    }
+    // Outside code, a path from the repository's root written as plain text (docs/sequence.md).
+    for (const word of prose.replace(/`[^`]*`/g, ' ').split(/[\s"'=(),;]+/)) {
+      const path = cleanToken(word);
+      if (path && startsAtRoot(path) && /^[\w./-]+$/.test(path)) refs.push({ line, target: path, kind: 'code' });
     }
   });
   return refs;
@@ -238,7 +244,7 @@ describe('docs name only files that exist', () => {
     const file = join(REPO, 'docs', 'planted.md');
     const planted = [
       'See [the sync doc](sync.md) and [nothing](no-such-doc.md).',
-      'The relay lives in `packages/sync/src/no-such-file.ts`; the gateway in `services/search-gateway/src/app.ts`.',
+      'The relay lives in `packages/sync/src/no-such-file.ts`; the gateway in `services/search-gateway/src/app.ts`, see docs/gone.md.',
       '```',
       'packages/kit/src/errors.ts   exists',
       'bench/src/data.ts            does not',
@@ -248,6 +254,7 @@ describe('docs name only files that exist', () => {
     expect(brokenReferences(file, planted)).toEqual([
       'docs/planted.md:1: no-such-doc.md',
       'docs/planted.md:2: packages/sync/src/no-such-file.ts',
+      'docs/planted.md:2: docs/gone.md',
       'docs/planted.md:5: bench/src/data.ts',
       'docs/planted.md:6: gone-helper.ts',
     ]);
