@@ -1,7 +1,9 @@
 // The docs name files; files move. This test keeps every markdown file in the repository honest:
-// each relative link and each backticked repository path must exist, and docs/README.md must link
-// every doc in docs/. It reads the tree as it is on disk, so a doc added or a file moved by anyone
-// is checked the next time the suite runs.
+// each relative link and each repository path it names (backticked, in a file listing, or written
+// from the root in prose) must exist; and the indexes stay complete: docs/README.md links every doc,
+// the root README every top-level folder and npm script, packages/ and services/ every workspace, and
+// a workspace README with a `| file |` table every source file. It reads the tree as it is on disk,
+// so a doc added or a file moved by anyone is checked the next time the suite runs.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
