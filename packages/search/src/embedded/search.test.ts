@@ -107,6 +107,26 @@ describe('filters, sorting, facets, paging', () => {
     await expect(search({ q: '*', sort_by: 'a:asc,b:asc,c:asc,d:asc' })).rejects.toThrow(/upto 3/);
   });
 
+  it('breaks text_match ties by the sort terms, then newest first, the same on every page', async () => {
+    // The 'Red car' documents tie on text_match ('Redder car' too: a prefix match ranks the same);
+    // 'Red' is the whole field, so it ranks above them.
+    const docs = [{ id: 'exact', title: 'Red', genre: 'g', year: 1990 }];
+    for (let i = 0; i < 24; i++) docs.push({ id: `c${i}`, title: i === 5 ? 'Redder car' : 'Red car', genre: 'g', year: 2000 + (i % 3) });
+    await b.importDocuments('movies', docs.map((d) => JSON.stringify(d)).join('\n'), { action: 'create' });
+    const newestFirst = (years: number[]): string[] =>
+      years.flatMap((y) => Array.from({ length: 24 }, (_, k) => 23 - k).filter((i) => 2000 + (i % 3) === y)).map((i) => `c${i}`);
+    const byDefault = ['exact', ...newestFirst([2002, 2001, 2000])];
+    expect(ids(await search({ q: 'red', query_by: 'title', per_page: 250 }))).toEqual(byDefault);
+    const paged: string[] = [];
+    for (let page = 1; page <= 13; page++) paged.push(...ids(await search({ q: 'red', query_by: 'title', per_page: 2, page })));
+    expect(paged).toEqual(byDefault);
+    expect(ids(await search({ q: 'red', query_by: 'title', sort_by: '_text_match:desc,year:asc', per_page: 250 }))).toEqual(['exact', ...newestFirst([2000, 2001, 2002])]);
+    expect(ids(await search({ q: 'red', query_by: 'title', sort_by: '_text_match:desc', per_page: 250 }))).toEqual([
+      'exact',
+      ...Array.from({ length: 24 }, (_, k) => `c${23 - k}`),
+    ]);
+  });
+
   it('counts facets with stats', async () => {
     const r = await search({ q: '*', facet_by: 'genre,year,tags', max_facet_values: 2 });
     expect(r.facet_counts).toEqual([
