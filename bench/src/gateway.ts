@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { startGateway, startTypesense } from '@fountain/testing';
 import { createEmbeddedBackend } from '@fountain/search';
 import { makeDocs, BENCH_SCHEMA, percentile, queryWords } from '@fountain/testing';
+import { EMBEDDED_QUERY, importBenchCorpus } from './embedded-search.ts';
 import { mean, round } from './figures.ts';
 
 const quick = process.argv.includes('--quick');
@@ -80,26 +81,15 @@ async function embeddedP99(): Promise<{ p50: number; p99: number; loadSeconds: n
   const dir = mkdtempSync(join(tmpdir(), 'bench-embedded-'));
   const backend = await createEmbeddedBackend({ dataDir: dir });
   try {
-    await backend.createCollection({ ...BENCH_SCHEMA, name: 'bench' });
     const started = performance.now();
-    const docs = makeDocs(cfg.embeddedDocs, 7);
-    for (let i = 0; i < docs.length; i += 10_000) {
-      await backend.importDocuments('bench', docs.slice(i, i + 10_000).join('\n'), { action: 'upsert' });
-    }
+    await importBenchCorpus(backend, makeDocs(cfg.embeddedDocs, 7));
     const loadSeconds = (performance.now() - started) / 1000;
     const times: number[] = [];
     const words = queryWords(cfg.embeddedQueries);
     for (let i = 0; i < cfg.embeddedQueries; i++) {
       const w = words[i] as string;
       const t0 = performance.now();
-      await backend.search('bench', {
-        q: w,
-        query_by: 'title,body',
-        filter_by: 'year:>2000',
-        sort_by: 'rating:desc',
-        facet_by: 'genre',
-        per_page: 10,
-      });
+      await backend.search('bench', { q: w, ...EMBEDDED_QUERY });
       times.push(performance.now() - t0);
     }
     return { p50: percentile(times, 50), p99: percentile(times, 99), loadSeconds };

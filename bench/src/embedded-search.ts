@@ -1,31 +1,43 @@
 /**
- * Micro-check of the embedded engine at 100k documents: import time, reload time, RSS, and search
- * latency percentiles (p50/p99) for realistic cases. Prints one JSON line per case and a summary line;
- * never fails on timings.
+ * Embedded engine benchmark at 100k documents: import time, reload time, RSS, and search latency
+ * percentiles (p50/p99/max) for realistic cases. Prints one JSON line; never fails on timings.
  *
- *   npx tsx packages/search/src/embedded/perf-check.ts [numDocs] [--runs N] [--cases a,b]
+ *   npm run bench:embedded                                   # every case, 1,000 runs each
+ *   npm run bench:embedded -- --quick                        # the benchmark corpus only, 200 runs (under 60 s)
+ *   npm run bench:embedded -- [numDocs] [--runs N] [--cases a,b]
  *
  * Cases over the benchmark corpus (`@fountain/testing`'s synthetic data: Zipf text over a 20k-word vocabulary):
- * - `bench`: what `bench/src/gateway.ts` `embeddedP99()` measures: a middling-frequency word over
- *   title,body + `year:>2000` + `rating:desc` + facet genre, per_page 10;
+ * - `bench`: what `gateway.ts` reports as `embedded_p50_ms`/`embedded_p99_ms` (the same corpus, loaded
+ *   the same way, and the same query: `EMBEDDED_QUERY`): a middling-frequency word over title,body +
+ *   `year:>2000` + `rating:desc` + facet genre, per_page 10;
  * - `wildcard`: `q=*` + `year:>2000 && genre:=[drama]` + `rating:desc` + facet genre;
  * - `prefix3`, `prefix4`: 3 and 4 letter prefixes (expanding to many terms), same filter/sort/facet
  *   as `bench`;
  * - `common`: words matching 30-50% of documents, same filter/sort/facet as `bench`;
- * and over the older synthetic movie set (`movies-*`), the previous figures.
+ * and over the older synthetic movie set (`movies-*`; not with `--quick`), the previous figures.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SearchBackend } from '../backend.ts';
+import { createEmbeddedBackend, type SearchBackend } from '@fountain/search';
 import { BENCH_SCHEMA, makeDocs, percentile, queryWords } from '@fountain/testing';
-import { createEmbeddedBackend } from './index.ts';
 
 const WORDS = ['love', 'war', 'night', 'city', 'dream', 'river', 'king', 'shadow', 'storm', 'garden', 'secret', 'summer', 'winter', 'road', 'ghost', 'fire', 'silent', 'golden', 'last', 'empire'];
 const GENRES = ['drama', 'comedy', 'fantasy', 'horror', 'action', 'romance', 'thriller', 'documentary'];
 
+/** The search `bench` (and `gateway.ts`) times with each query word as `q`. */
+export const EMBEDDED_QUERY = { query_by: 'title,body', filter_by: 'year:>2000', sort_by: 'rating:desc', facet_by: 'genre', per_page: 10 };
+
+/** Creates collection `bench` and imports the benchmark corpus into it in 10k-line upserts. */
+export async function importBenchCorpus(b: SearchBackend, docs: string[]): Promise<void> {
+  await b.createCollection({ ...BENCH_SCHEMA, name: 'bench' });
+  for (let i = 0; i < docs.length; i += 10_000) {
+    await b.importDocuments('bench', docs.slice(i, i + 10_000).join('\n'), { action: 'upsert' });
+  }
+}
+
 /** The deterministic document number i of the synthetic movie set (about 3k distinct title words). */
-export function syntheticMovie(i: number): Record<string, unknown> {
+function syntheticMovie(i: number): Record<string, unknown> {
   const w = (k: number): string => `${WORDS[(i * 7 + k * 13) % WORDS.length]}${(i * 31 + k * 17) % 150}`;
   return {
     id: `m${i}`,
@@ -37,7 +49,7 @@ export function syntheticMovie(i: number): Record<string, unknown> {
 }
 
 /** Creates the movie collection and imports n synthetic documents in JSONL chunks. */
-export async function loadSynthetic(b: SearchBackend, n: number): Promise<void> {
+async function loadSynthetic(b: SearchBackend, n: number): Promise<void> {
   await b.createCollection({
     name: 'movies',
     fields: [
@@ -57,7 +69,6 @@ export async function loadSynthetic(b: SearchBackend, n: number): Promise<void> 
 }
 
 interface CaseResult {
-  case: string;
   runs: number;
   p50_ms: number;
   p99_ms: number;
@@ -68,7 +79,7 @@ interface CaseResult {
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 const rssMb = (): number => round(process.memoryUsage().rss / 2 ** 20, 0);
 
-async function timeCase(name: string, runs: number, queries: Array<Record<string, string | number>>, b: SearchBackend, collection: string): Promise<CaseResult> {
+async function timeCase(runs: number, queries: Array<Record<string, string | number>>, b: SearchBackend, collection: string): Promise<CaseResult> {
   for (let i = 0; i < Math.min(queries.length, 50); i++) await b.search(collection, queries[i]! as never); // warm-up
   const times: number[] = [];
   let found = 0;
@@ -80,9 +91,7 @@ async function timeCase(name: string, runs: number, queries: Array<Record<string
     found += res.found;
   }
   times.sort((a, c) => a - c);
-  const r: CaseResult = { case: name, runs, p50_ms: round(percentile(times, 50)), p99_ms: round(percentile(times, 99)), max_ms: round(times.at(-1) ?? NaN), found_avg: Math.round(found / runs) };
-  console.log(JSON.stringify(r));
-  return r;
+  return { runs, p50_ms: round(percentile(times, 50)), p99_ms: round(percentile(times, 99)), max_ms: round(times.at(-1) ?? NaN), found_avg: Math.round(found / runs) };
 }
 
 async function main(): Promise<void> {
@@ -91,42 +100,40 @@ async function main(): Promise<void> {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]!.startsWith('--')));
+  const quick = args.includes('--quick');
+  const positional = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]!.startsWith('--') && args[i - 1] !== '--quick'));
   const n = Number(positional[0] ?? 100_000);
-  const runs = Number(opt('--runs') ?? 1000);
+  const runs = Number(opt('--runs') ?? (quick ? 200 : 1000));
+  // The `bench` case gets as many queries as gateway.ts gives it (500 quick, 3,000 full), or more.
+  const benchRuns = Math.max(runs, quick ? 500 : 3000);
   const only = opt('--cases')?.split(',');
-  const want = (c: string): boolean => !only || only.some((o) => c.startsWith(o));
+  const want = (c: string): boolean => (only ? only.some((o) => c.startsWith(o)) : !(quick && c.startsWith('movies')));
   const dir = mkdtempSync(join(tmpdir(), 'embedded-perf-'));
-  const summary: Record<string, unknown> = { docs: n, rss_start_mb: rssMb() };
+  const out: Record<string, unknown> = { bench: 'embedded', quick, docs: n, rss_start_mb: rssMb() };
+  const cases: Record<string, CaseResult> = {};
   try {
-    // Benchmark corpus, loaded as bench/src/gateway.ts does (10k-line imports).
     const docs = makeDocs(n, 7);
     let t = performance.now();
     let b = await createEmbeddedBackend({ dataDir: dir });
-    await b.createCollection({ ...BENCH_SCHEMA, name: 'bench' });
-    for (let i = 0; i < docs.length; i += 10_000) {
-      await b.importDocuments('bench', docs.slice(i, i + 10_000).join('\n'), { action: 'upsert' });
-    }
-    summary.bench_import_s = round((performance.now() - t) / 1000, 2);
+    await importBenchCorpus(b, docs);
+    out.bench_import_s = round((performance.now() - t) / 1000, 2);
     await b.close();
     t = performance.now();
     b = await createEmbeddedBackend({ dataDir: dir });
-    summary.bench_reload_s = round((performance.now() - t) / 1000, 2);
+    out.bench_reload_s = round((performance.now() - t) / 1000, 2);
     (globalThis as { gc?: () => void }).gc?.();
-    summary.rss_loaded_mb = rssMb();
+    out.rss_loaded_mb = rssMb();
 
-    const common = { query_by: 'title,body', filter_by: 'year:>2000', sort_by: 'rating:desc', facet_by: 'genre', per_page: 10 };
     const words = queryWords(Math.max(runs, 3000));
-    const cases: Array<[string, Array<Record<string, string | number>>]> = [
-      ['bench', words.map((q) => ({ q, ...common }))],
+    const corpusCases: Array<[string, Array<Record<string, string | number>>]> = [
+      ['bench', words.map((q) => ({ q, ...EMBEDDED_QUERY }))],
       ['wildcard', [{ q: '*', query_by: 'title,body', filter_by: 'year:>2000 && genre:=[drama]', sort_by: 'rating:desc', facet_by: 'genre', per_page: 10 }]],
-      ['prefix3', words.map((w) => ({ q: w.slice(0, 3), ...common }))],
-      ['prefix4', words.map((w) => ({ q: w.slice(0, 4), ...common }))],
+      ['prefix3', words.map((w) => ({ q: w.slice(0, 3), ...EMBEDDED_QUERY }))],
+      ['prefix4', words.map((w) => ({ q: w.slice(0, 4), ...EMBEDDED_QUERY }))],
       // Zipf ranks 3..6: each in roughly 30-50% of documents.
-      ['common', ['river', 'forest', 'winter', 'summer'].map((q) => ({ q, ...common }))],
+      ['common', ['river', 'forest', 'winter', 'summer'].map((q) => ({ q, ...EMBEDDED_QUERY }))],
     ];
-    const results: CaseResult[] = [];
-    for (const [name, qs] of cases) if (want(name)) results.push(await timeCase(name, name === 'bench' ? Math.max(runs, 3000) : runs, qs, b, 'bench'));
+    for (const [name, qs] of corpusCases) if (want(name)) cases[name] = await timeCase(name === 'bench' ? benchRuns : runs, qs, b, 'bench');
     await b.close();
 
     if (want('movies')) {
@@ -135,16 +142,16 @@ async function main(): Promise<void> {
       t = performance.now();
       const m = await createEmbeddedBackend({ dataDir: mdir });
       await loadSynthetic(m, n);
-      summary.movies_import_s = round((performance.now() - t) / 1000, 2);
+      out.movies_import_s = round((performance.now() - t) / 1000, 2);
       const f = { query_by: 'title', filter_by: 'year:>2000 && genre:=[`drama`]', sort_by: 'rating:desc', facet_by: 'genre', per_page: 10 };
       const mq = [...WORDS, ...WORDS.map((w) => `${w}1`), ...WORDS.map((w) => w.slice(0, 4))];
-      await timeCase('movies-word', runs, mq.map((q) => ({ q, ...f })), m, 'movies');
-      await timeCase('movies-exact', runs, WORDS.map((w) => ({ q: `${w}42`, ...f, prefix: 'false' })), m, 'movies');
-      await timeCase('movies-wildcard', runs, [{ q: '*', ...f }], m, 'movies');
+      cases['movies-word'] = await timeCase(runs, mq.map((q) => ({ q, ...f })), m, 'movies');
+      cases['movies-exact'] = await timeCase(runs, WORDS.map((w) => ({ q: `${w}42`, ...f, prefix: 'false' })), m, 'movies');
+      cases['movies-wildcard'] = await timeCase(runs, [{ q: '*', ...f }], m, 'movies');
       await m.close();
     }
-    summary.rss_end_mb = rssMb();
-    console.log(JSON.stringify({ summary: true, ...summary }));
+    out.rss_end_mb = rssMb();
+    console.log(JSON.stringify({ ...out, cases }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
