@@ -29,6 +29,8 @@ export interface RouteCase<Ctx = unknown> {
   text?: boolean;
   /** Unknown body fields are refused (default {@link ValidationRules.closedByDefault}). */
   closedBody?: boolean;
+  /** The body may be left out, and a JSON `null` counts as none (so it is not a wrong shape here). */
+  optionalBody?: boolean;
   /** The status of a success. */
   ok: number;
   /** Makes the n-th call valid (creates what it reads or deletes). */
@@ -83,6 +85,8 @@ export interface RouteChecks<Ctx, R extends RouteCase<Ctx> = RouteCase<Ctx>> {
   badParams?: string[];
   /** Segment attacks besides {@link SEGMENT_ATTACKS} (names legal on this service, for example). */
   segmentAttacks?: SegmentAttack[];
+  /** Codes a refused segment attack may answer instead of its own (a name pattern that admits dots answers 404). */
+  segmentRefusals?: ErrorCode[];
   /** Counts what reached the service's backend; a refused request must not move it. */
   reached?: () => number;
   /** An unknown route's path (default `/no-such-route`), and the code an anonymous caller gets there (default 401 or 404). */
@@ -111,6 +115,14 @@ export function inspect(res: EnvelopeAnswer, label: string, secrets: readonly st
   expect(res.body, label).not.toMatch(STACK);
   for (const s of secrets) expect(res.body.includes(s), `${label} echoes a secret`).toBe(false);
   if (res.statusCode >= 400) expectEnvelope(res, res.json<{ errorCode: ErrorCode }>().errorCode);
+}
+
+/** A refusal never echoes the credential presented (a key, or the token of an Authorization header). */
+function notEchoed(body: string, cred: Credential, label: string): void {
+  for (const value of Object.values(cred.headers)) {
+    const secret = value.replace(/^(Bearer|Basic) /i, '');
+    if (secret.length >= 8) expect(body.includes(secret), `${label}: the answer to ${cred.name} echoes it`).toBe(false);
+  }
 }
 
 export const acceptedFor = <Ctx, R extends RouteCase<Ctx>>(c: RouteChecks<Ctx, R>, route: R): Credential[] =>
@@ -152,12 +164,14 @@ function routeKit<Ctx, R extends RouteCase<Ctx>>(c: RouteChecks<Ctx, R>, route: 
   return { label, secrets, main, send, prepared, unreached };
 }
 
-/** Authentication and authorization on one route: each rejected credential 401, each accepted one through, each insufficient one 403. */
+/** Authentication and authorization on one route: each rejected credential 401, each accepted one through, each insufficient one 403; a refusal never echoes the credential. */
 export async function checkAuth<Ctx, R extends RouteCase<Ctx>>(c: RouteChecks<Ctx, R>, route: R): Promise<void> {
   const { label, send, prepared, unreached } = routeKit(c, route);
   for (const cred of c.auth.rejected) {
     await unreached(async () => {
-      const body = expectEnvelope(await send(cred.headers), 'UNAUTHORIZED');
+      const res = await send(cred.headers);
+      notEchoed(res.body, cred, label);
+      const body = expectEnvelope(res, 'UNAUTHORIZED');
       if (c.auth.rejectedMessage !== undefined) expect(body.message, `${label} with ${cred.name}`).toBe(c.auth.rejectedMessage);
     });
   }
@@ -167,7 +181,9 @@ export async function checkAuth<Ctx, R extends RouteCase<Ctx>>(c: RouteChecks<Ct
   }
   for (const cred of c.auth.insufficient?.(route) ?? []) {
     await unreached(async () => {
-      const body = expectEnvelope(await send(cred.headers, { n: await prepared() }), 'FORBIDDEN');
+      const res = await send(cred.headers, { n: await prepared() });
+      notEchoed(res.body, cred, label);
+      const body = expectEnvelope(res, 'FORBIDDEN');
       cred.check?.(body);
     });
   }
@@ -183,7 +199,7 @@ export async function checkBodies<Ctx, R extends RouteCase<Ctx>>(c: RouteChecks<
   }
   for (const shape of [...WRONG_SHAPES, ...(v.extraShapes ?? [])]) {
     const res = await send(main.headers, { n: await prepared(), raw: JSON.stringify(shape) });
-    if (v.wrongShape === 'refused') expectEnvelope(res, 'VALIDATION_ERROR');
+    if (v.wrongShape === 'refused' && !(shape === null && route.optionalBody)) expectEnvelope(res, 'VALIDATION_ERROR');
   }
   if (!route.text && (route.closedBody ?? v.closedByDefault)) {
     const n = await prepared();
@@ -222,7 +238,7 @@ export async function checkSegmentAttacks<Ctx, R extends RouteCase<Ctx>>(c: Rout
         const res = await sendRaw(c.app, route.method, url, { ...main.headers, ...(headers as Record<string, string>) }, payload as string | undefined);
         const at = `${route.method} ${url}: ${res.statusCode} ${res.body}`;
         inspect(res, at, secrets);
-        if (attack.expect !== 'legal') expect(res.json<{ errorCode: string }>().errorCode, at).toBe(attack.expect);
+        if (attack.expect !== 'legal') expect([attack.expect, ...(c.segmentRefusals ?? [])], at).toContain(res.json<{ errorCode: ErrorCode }>().errorCode);
         seen.push(`${route.method} ${url} -> ${res.statusCode}`);
       };
       // A legal name may succeed and reach the backend; only a refusal must not.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, buildHarness, issue, SEQUENCE, type KmsHarness } from './harness.ts';
+import { as, buildHarness, issue, SEQUENCE, type KmsHarness } from './harness.test-support.ts';
 
 let h: KmsHarness;
 beforeAll(async () => {
