@@ -1,7 +1,8 @@
 /**
  * The relay against a model of SPEC.md, with fast-check's `commands`: writes (good, rejected per
  * document, too large for any request), deletes, bursts, an index outage, 413s on big requests,
- * another relay taking the lease, `ALTER TABLE ADD COLUMN`, `runExclusive` and drains, in any order.
+ * another relay taking the lease, `ALTER TABLE ADD COLUMN`, `runExclusive`, restarts and drains, in
+ * any order.
  * After every command: no document went back to an older version (R1), no request by relay A while
  * relay B held the lease (R4), no job overlapped a request (R8). After every drain: the outbox is
  * empty, every live row's document equals it, and only the rejected keys are dead letters (R2, R3, R6).
@@ -118,6 +119,19 @@ class Exclusive implements Cmd {
   toString = (): string => 'Exclusive';
 }
 
+/** R11: stop finishes the batch in flight and releases the lease; a start takes it again (and sets up). */
+class Restart implements Cmd {
+  check = (): boolean => true;
+  async run(_m: Model, w: World): Promise<void> {
+    await w.relay.stop();
+    expect(w.relay.stats()).toMatchObject({ state: 'stopped', holdsLock: false });
+    expect(w.inFlight.A).toBe(0);
+    w.relay.start();
+    checkAlways(w);
+  }
+  toString = (): string => 'Restart';
+}
+
 /** Heals (the lease back, the index up) and drains; then the index must equal the model. */
 class Drain implements Cmd {
   check = (): boolean => true;
@@ -138,27 +152,36 @@ class Drain implements Cmd {
 
 const ID = fc.integer({ min: 1, max: 8 });
 const BODY = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('a', 'b', 'c') }, { weight: 1, arbitrary: fc.constant(REJECT) }, { weight: 1, arbitrary: fc.constant(HUGE) });
+const oneWrite = fc.record({ id: ID, body: BODY }).map((r) => new Write([r]));
+const burst = fc.array(fc.record({ id: ID, body: BODY }), { minLength: 2, maxLength: 12 }).map((rows) => new Write(rows));
+// Writes are listed more than once: fast-check picks each entry alike, and most steps should write.
 const commands = [
-  fc.record({ id: ID, body: BODY }).map((r) => new Write([r])),
-  fc.array(fc.record({ id: ID, body: BODY }), { minLength: 2, maxLength: 12 }).map((rows) => new Write(rows)),
+  oneWrite,
+  oneWrite,
+  burst,
+  burst,
   ID.map((id) => new Delete(id)),
   fc.tuple(fc.constantFrom('outage' as const, 'tooLarge' as const), fc.boolean()).map(([k, on]) => new Fault(k, on)),
+  fc.constant(new Fault('outage', true)),
   fc.constant(new StealLease()),
   fc.constant(new ReturnLease()),
   fc.constant(new AddColumn()),
   fc.constant(new Exclusive()),
+  fc.constant(new Restart()),
   fc.constant(new Drain()),
 ];
 
 describe('the relay against its model (SPEC.md)', () => {
   it('keeps every invariant under any interleaving of writes, faults, lease theft, schema changes and jobs', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 14 }), fc.integer({ min: 1, max: 4 }), async (cmds, maxBatch) => {
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 20, size: '+1' }), fc.integer({ min: 1, max: 4 }), async (cmds, maxBatch) => {
         const w = await createWorld({ maxBatch });
         const m: Model = { rows: new Map(), columns: [], version: 0, outage: false, tooLarge: false, stolen: false };
         try {
           await fc.asyncModelRun(() => ({ model: m, real: w }), cmds);
           await new Drain().run(m, w);
+          const dl = w.db.prepare('SELECT code, count(*) n FROM sync_errors GROUP BY code').all();
+          if (process.env.MODEL_STATS) console.log('STAT', JSON.stringify({ cmds: String(cmds), reqA: w.requests.A, reqB: w.requests.B, logB: w.log.filter((e) => e.relay === 'B').length, setups: w.setups, dl, stats: w.relay.stats() }));
           expect(w.setups).toBeGreaterThanOrEqual(1);
         } finally {
           await w.close();
