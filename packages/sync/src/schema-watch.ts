@@ -10,6 +10,7 @@ import { applyCompatibleChange, diffSchema, ensureCollection } from './collectio
 import { pendingBlueGreen, runBlueGreen, type BlueGreenResult, type SetTargets } from './blue-green.ts';
 import type { TableDeclaration } from './declaration.ts';
 import { deriveTable, quoteIdent } from './schema-derive.ts';
+import { schemaVersionReader } from './relay/schema-version.ts';
 
 /** A schema watch: call `check()` from the relay's wake loop; a timer calls it too. */
 export interface SchemaWatch {
@@ -30,8 +31,8 @@ export function createSchemaWatch(
   onChange: () => unknown,
   opts: { intervalMs?: number; onError?: (err: unknown) => void } = {},
 ): SchemaWatch {
-  const read = db.prepare('PRAGMA schema_version').pluck();
-  let last = read.get() as number;
+  const read = schemaVersionReader(db);
+  let last = read();
   let running = false;
   let again = false;
   const fire = (): void => {
@@ -53,7 +54,7 @@ export function createSchemaWatch(
     })();
   };
   const check = (): boolean => {
-    const now = read.get() as number;
+    const now = read();
     if (now === last) return false;
     last = now;
     fire();

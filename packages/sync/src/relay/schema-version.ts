@@ -22,10 +22,22 @@ export interface SchemaVersion {
   setupNeeded(): void;
 }
 
+/**
+ * A reader of `PRAGMA schema_version` on one connection: the one statement that reads it (the
+ * relay's marks below, a batch's snapshot, `createSchemaWatch`).
+ *
+ * @example
+ *   const version = schemaVersionReader(db);
+ *   if (version() !== seen) ...
+ */
+export function schemaVersionReader(db: Database.Database): () => number {
+  const stmt = db.prepare('PRAGMA schema_version').pluck();
+  return () => stmt.get() as number;
+}
+
 /** The schema version of one connection; the tables given at creation were derived at `read()`. */
 export function createSchemaVersion(db: Database.Database): SchemaVersion {
-  const stmt = db.prepare('PRAGMA schema_version').pluck();
-  const read = (): number => stmt.get() as number;
+  const read = schemaVersionReader(db);
   let tablesAt = read();
   let setupAt: number | null = null;
   return {

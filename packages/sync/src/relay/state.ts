@@ -20,7 +20,9 @@ export type RelayEvent =
   | 'backoff-over'
   | 'stop';
 
+/** Every state, in the order of SPEC.md's table. */
 export const RELAY_STATES: readonly RelayState[] = ['stopped', 'waiting-for-lock', 'setting-up', 'idle', 'sending', 'backoff'];
+/** Every event, in the order of SPEC.md's table (`start` first). */
 export const RELAY_EVENTS: readonly RelayEvent[] = [
   'start',
   'lease-acquired',
