@@ -8,7 +8,7 @@
  */
 import { DOCUMENT_LIMITS } from '@fountain/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAttackTargets, type Attack } from './targets.ts';
+import { startAttackTargets, type Attack } from './targets.test-support.ts';
 
 const nestedObject = (depth: number): string => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
 /** A document whose own depth is `depth` (its field `deep` holds the rest). */

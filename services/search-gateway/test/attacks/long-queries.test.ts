@@ -10,7 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { BENCH_SCHEMA, VOCABULARY, makeDocs } from '@fountain/testing';
 import { MAX_QUERY_LENGTH, MAX_QUERY_TOKENS } from '@fountain/search';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAttackTargets, type Attack, type Target } from './targets.ts';
+import { startAttackTargets, type Attack, type Target } from './targets.test-support.ts';
 
 const DOCS = 1_000;
 /** `n` words of the documents' vocabulary, none repeated, so nothing is served from a cache. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startService, tempDir, type ServiceProcess } from '@fountain/testing';
 import { Client } from 'typesense';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAttackTargets, type Attack } from './targets.ts';
+import { startAttackTargets, type Attack } from './targets.test-support.ts';
 
 const JWT_SECRET = 'scoped-keys-test-jwt-secret-0123456789abcdef';
 const COLLECTION = 'tenant_notes';

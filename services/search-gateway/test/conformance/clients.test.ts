@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typesenseAvailable } from '@fountain/testing';
-import { booksOf, clientCases, observeStep, type DriverLine } from './client-cases.ts';
-import { buildGoDriver, pythonDriver, runDriver, type Driver } from './drivers.ts';
-import { booksJsonl, booksSchema } from './fixtures.ts';
-import { runNpmCases } from './npm-driver.ts';
-import { startTargets, type Target, type TargetKind, type Targets } from './targets.ts';
+import { booksOf, clientCases, observeStep, type DriverLine } from './client-cases.test-support.ts';
+import { buildGoDriver, pythonDriver, runDriver, type Driver } from './drivers.test-support.ts';
+import { booksJsonl, booksSchema } from './fixtures.test-support.ts';
+import { runNpmCases } from './npm-driver.test-support.ts';
+import { startTargets, type Target, type TargetKind, type Targets } from './targets.test-support.ts';
 
 /**
- * Every official client against the three targets: the same client-neutral cases (client-cases.ts)
+ * Every official client against the three targets: the same client-neutral cases (client-cases.test-support.ts)
  * run through the npm client (in process), the Python client and the Go client (each a driver
  * process), against (a) Typesense, (b) the gateway on Typesense and (c) the gateway on its embedded
  * engine. A client's observations through (b) and (c) must equal its own through (a); each case's

@@ -13,9 +13,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
 import type { Document } from '@fountain/search';
-import { BOOKS, FILTERS, IMPORTS, SORTS, TEXT_QUERIES, booksJsonl, booksSchema, full, type Book } from './fixtures.ts';
-import { byId, observeImportLine, observeSearch, parseJsonl, statusOf } from './observe.ts';
-import type { Target } from './targets.ts';
+import { BOOKS, FILTERS, IMPORTS, SORTS, TEXT_QUERIES, booksJsonl, booksSchema, full, type Book } from './fixtures.test-support.ts';
+import { byId, observeImportLine, observeSearch, parseJsonl, statusOf } from './observe.test-support.ts';
+import type { Target } from './targets.test-support.ts';
 
 /** The shared books collection of a target. */
 export const books = (t: Target): string => `books_${t.ns}`;

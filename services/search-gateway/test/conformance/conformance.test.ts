@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typesenseAvailable } from '@fountain/testing';
 import { books, cases, type Case } from './conformance-cases.test-support.ts';
-import { BOOKS, booksJsonl, booksSchema } from './fixtures.ts';
-import { statusOf } from './observe.ts';
-import { officialClient, raw, SEARCH_ONLY_KEY, SEQUENCE_KEY, startTargets, type RawResponse, type Target, type TargetKind, type Targets } from './targets.ts';
+import { BOOKS, booksJsonl, booksSchema } from './fixtures.test-support.ts';
+import { statusOf } from './observe.test-support.ts';
+import { officialClient, raw, SEARCH_ONLY_KEY, SEQUENCE_KEY, startTargets, type RawResponse, type Target, type TargetKind, type Targets } from './targets.test-support.ts';
 
 /**
  * The gateway conformance suite: the same cases, through the official `typesense` client and real HTTP,

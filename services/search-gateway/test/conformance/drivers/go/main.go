@@ -3,7 +3,7 @@
 // Reads {"url", "key", "cases": [{"name", "steps": [{"op", ...}]}]} as JSON on stdin, runs every step
 // through the client's own API and prints one JSON line per case: {"case", "results": [...]}, each
 // result {"ok": <what the client returned>}, {"status": <HTTP status of the error it returned>} or
-// {"unsupported": true}. The step language is described in ../../client-cases.ts. Typed parameters
+// {"unsupported": true}. The step language is described in ../../client-cases.test-support.ts. Typed parameters
 // (schemas, search parameters) are filled from the step's JSON through the client's own json tags.
 package main
 

@@ -3,7 +3,7 @@
 Reads {"url", "key", "cases": [{"name", "steps": [{"op", ...}]}]} as JSON on stdin, runs every step
 through the client's own API and prints one JSON line per case: {"case", "results": [...]}, each
 result {"ok": <what the client returned>}, {"status": <HTTP status of the error it raised>} or
-{"unsupported": true}. The step language is described in ../../client-cases.ts.
+{"unsupported": true}. The step language is described in ../../client-cases.test-support.ts.
 """
 
 import json

@@ -8,8 +8,8 @@
  * are compared with the same client's answers from Typesense itself.
  */
 import { expect } from 'vitest';
-import { BOOKS, FILTERS, IMPORTS, SORTS, TEXT_QUERIES, booksJsonl, booksSchema, full, type Book } from './fixtures.ts';
-import { observeImportLine, observeSearch, parseJsonl } from './observe.ts';
+import { BOOKS, FILTERS, IMPORTS, SORTS, TEXT_QUERIES, booksJsonl, booksSchema, full, type Book } from './fixtures.test-support.ts';
+import { observeImportLine, observeSearch, parseJsonl } from './observe.test-support.ts';
 
 /** One step: an operation of the neutral language and its arguments. */
 export type Step =

@@ -1,5 +1,5 @@
 import type { Client } from 'typesense';
-import type { ClientCase, DriverLine, Step, StepResult } from './client-cases.ts';
+import type { ClientCase, DriverLine, Step, StepResult } from './client-cases.test-support.ts';
 
 /**
  * The npm client's driver: runs the client-neutral steps through the official `typesense` npm client,

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@fountain/testing';
-import type { ClientCase, DriverLine } from './client-cases.ts';
+import type { ClientCase, DriverLine } from './client-cases.test-support.ts';
 
 /**
  * The Python and Go clients' drivers as processes. `.ci/run` installs what they need (a virtualenv
