@@ -1,54 +1,19 @@
+// The backend's methods against the real binary; its timeouts, retries and failover are clients.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startTypesense, typesenseAvailable, type TypesenseServer } from '@fountain/testing';
-import { AppError } from '@fountain/kit';
-import type { CollectionSchema, SearchBackend } from '../backend.ts';
+import { startTypesense, typesenseAvailable, type TypesenseServer } from '@fountain/testing';
+import type { SearchBackend } from '../backend.ts';
 import { createTypesenseBackend } from './typesense-backend.ts';
-
-let seq = 0;
-/** A collection name no other test in this file uses. */
-const unique = (prefix: string): string => `${prefix}_${Date.now().toString(36)}_${++seq}`;
-
-const booksSchema = (name: string): CollectionSchema => ({
-  name,
-  fields: [
-    { name: 'title', type: 'string' },
-    { name: 'genre', type: 'string', facet: true },
-    { name: 'year', type: 'int32' },
-  ],
-  default_sorting_field: 'year',
-});
-
-const BOOKS = [
-  { id: '1', title: 'Dune', genre: 'scifi', year: 1965 },
-  { id: '2', title: 'Dune Messiah', genre: 'scifi', year: 1969 },
-  { id: '3', title: 'Emma', genre: 'classic', year: 1815 },
-];
-const toJsonl = (docs: object[]): string => docs.map((d) => JSON.stringify(d)).join('\n');
-
-async function expectAppError(promise: Promise<unknown>, code: string): Promise<AppError> {
-  const err = await promise.then(
-    () => {
-      throw new Error(`expected AppError ${code}, got success`);
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  expect((err as AppError).code).toBe(code);
-  return err as AppError;
-}
+import { BOOKS, booksSchema, expectAppError, seededBooks, toJsonl, unique } from './typesense-backend.test-support.ts';
 
 describe.skipIf(!typesenseAvailable())('typesense backend against a real Typesense 0.24.1', () => {
   let ts: TypesenseServer;
   let backend: SearchBackend;
-  const warnings: string[] = [];
-  const logger = { warn: (m: string) => warnings.push(m), error: () => undefined, debug: () => undefined };
 
   beforeAll(async () => {
     ts = await startTypesense();
     backend = createTypesenseBackend({
       nodes: [{ host: ts.host, port: ts.port, protocol: 'http' }],
       apiKey: ts.apiKey,
-      logger,
     });
   });
 
@@ -57,12 +22,7 @@ describe.skipIf(!typesenseAvailable())('typesense backend against a real Typesen
     await ts?.stop();
   });
 
-  async function seeded(): Promise<string> {
-    const name = unique('books');
-    await backend.createCollection(booksSchema(name));
-    await backend.importDocuments(name, toJsonl(BOOKS), { action: 'upsert' });
-    return name;
-  }
+  const seeded = (): Promise<string> => seededBooks(backend);
 
   it('reports health', async () => {
     expect(backend.kind).toBe('typesense');
@@ -300,77 +260,5 @@ describe.skipIf(!typesenseAvailable())('typesense backend against a real Typesen
       await expectAppError(backend.getAlias(alias), 'NOT_FOUND');
       await expectAppError(backend.deleteAlias(alias), 'NOT_FOUND');
     });
-  });
-
-  describe('misconfiguration and outages', () => {
-    it('maps a wrong admin key to INTERNAL_SERVER_ERROR without leaking it', async () => {
-      const secret = 'wrong-key-that-must-not-leak';
-      const bad = createTypesenseBackend({ nodes: [{ host: ts.host, port: ts.port, protocol: 'http' }], apiKey: secret });
-      try {
-        const err = await expectAppError(bad.listCollections(), 'INTERNAL_SERVER_ERROR');
-        expect(err.retryable).toBe(false);
-        expect(JSON.stringify(err.toEnvelope())).not.toContain(secret);
-        expect(err.message).toMatch(/TYPESENSE_API_KEY/);
-      } finally {
-        await bad.close();
-      }
-    });
-
-    it('fails over from a dead node to a live one', async () => {
-      const deadPort = await freePort();
-      const multi = createTypesenseBackend({
-        nodes: [
-          { host: '127.0.0.1', port: deadPort, protocol: 'http' },
-          { host: ts.host, port: ts.port, protocol: 'http' },
-        ],
-        apiKey: ts.apiKey,
-      });
-      try {
-        const name = await seeded();
-        for (let i = 0; i < 4; i++) {
-          expect(Array.isArray(await multi.listCollections())).toBe(true);
-          // The raw search path fails over in the same way.
-          expect(JSON.parse((await multi.searchRaw!(name, { q: 'dune', query_by: 'title' })).toString()).found).toBe(2);
-        }
-        expect(await multi.health()).toBe(true);
-      } finally {
-        await multi.close();
-      }
-    });
-
-    // Last in the file: it stops and restarts the shared server.
-    it('answers SEARCH_BACKEND_UNAVAILABLE fast while Typesense is down, and recovers after a restart', async () => {
-      const name = await seeded();
-      await ts.kill();
-      try {
-        const calls: Array<[string, () => Promise<unknown>]> = [
-          ['search', () => backend.search(name, { q: 'dune', query_by: 'title' })],
-          ['searchRaw', () => backend.searchRaw!(name, { q: 'dune', query_by: 'title' })],
-          ['getDocument', () => backend.getDocument(name, '1')],
-          ['import', () => backend.importDocuments(name, toJsonl(BOOKS), { action: 'upsert' })],
-          ['export', () => backend.exportDocuments(name, {})],
-          ['patch', () => backend.updateCollection(name, { fields: [{ name: 'x', type: 'string', optional: true }] })],
-          ['multiSearch', () => backend.multiSearch([{ collection: name, q: 'x', query_by: 'title' }], {})],
-        ];
-        for (const [label, fn] of calls) {
-          const started = Date.now();
-          const err = await expectAppError(fn(), 'SEARCH_BACKEND_UNAVAILABLE');
-          expect(err.status, label).toBe(503);
-          expect(err.retryable, label).toBe(true);
-          expect(Date.now() - started, label).toBeLessThan(5_000);
-        }
-        const started = Date.now();
-        expect(await backend.health()).toBe(false);
-        expect(Date.now() - started).toBeLessThan(5_000);
-        expect(warnings.some((w) => /ECONNREFUSED/.test(w))).toBe(true);
-        expect(warnings.join('\n')).not.toContain(ts.apiKey);
-      } finally {
-        await ts.restart();
-      }
-      expect(await backend.health()).toBe(true);
-      expect((await backend.search(name, { q: 'dune', query_by: 'title' })).found).toBe(2);
-      await backend.writeDocument(name, { id: '4', title: 'Dune again', genre: 'scifi', year: 2000 }, 'upsert');
-      expect(await backend.getDocument(name, '4')).toMatchObject({ year: 2000 });
-    }, 60_000);
   });
 });
