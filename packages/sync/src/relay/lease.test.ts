@@ -1,10 +1,13 @@
 /**
- * The lease as the relay uses it (SPEC.md, R4): a second relay waits for it, and a relay that lost it
- * (stalled past it while another took over) sends nothing it read before.
+ * The lease as the relay uses it (SPEC.md, R4): a second relay waits for it, a relay that lost it
+ * (stalled past it while another took over) sends nothing it read before, and lease.ts on its own.
  */
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, eventually, type Harness } from './harness.test-support.ts';
-import { indexedDocs, openDb } from './fixtures.test-support.ts';
+import { ensureSyncTables } from '../capture.ts';
+import { createHarness, eventually, recordingLogger, type Harness } from './harness.test-support.ts';
+import { indexedDocs, openDb, tempDir } from './fixtures.test-support.ts';
+import { createLease } from './lease.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -66,5 +69,43 @@ describe('relay lease', () => {
     hh.db.prepare('DELETE FROM _sync_lock').run();
     await hh.relay.drain(5000);
     expect((await docs(hh)).get('2')).toMatchObject({ title: 'b' });
+  });
+});
+
+describe('createLease', () => {
+  it('acquires, fences, notices a takeover once (one error log), and treats a busy database as "not now"', () => {
+    const tmp = tempDir('sync-lease-');
+    const db = openDb(join(tmp.dir, 'a.db'));
+    const other = openDb(join(tmp.dir, 'a.db'));
+    try {
+      ensureSyncTables(db);
+      const logs: Harness['logs'] = [];
+      const lease = createLease(db, { leaseMs: 60_000, logger: recordingLogger(logs) });
+      expect(lease.holds()).toBe(false);
+      expect(lease.acquire()).toBe(true);
+      expect(lease.holds() && lease.confirm() && lease.fence()).toBe(true);
+
+      other.prepare("UPDATE _sync_lock SET owner = 'newer-relay', pid = 1").run();
+      expect(lease.fence()).toBe(false);
+      expect(lease.confirm()).toBe(false);
+      expect(lease.holds()).toBe(false);
+      expect(logs.filter((l) => l.level === 'error' && /lost the _sync_lock lease/.test(l.msg ?? ''))).toHaveLength(1);
+      // pid 1 is alive and the heartbeat fresh: not ours to take.
+      expect(lease.acquire()).toBe(false);
+
+      other.prepare('DELETE FROM _sync_lock').run();
+      db.pragma('busy_timeout = 0');
+      other.exec('BEGIN IMMEDIATE');
+      expect(lease.acquire()).toBe(false);
+      other.exec('ROLLBACK');
+      expect(lease.acquire()).toBe(true);
+      lease.release();
+      expect(lease.holds()).toBe(false);
+      expect(other.prepare('SELECT count(*) FROM _sync_lock').pluck().get()).toBe(0);
+    } finally {
+      other.close();
+      db.close();
+      tmp.cleanup();
+    }
   });
 });
