@@ -1,6 +1,6 @@
 /**
  * The in-memory state of one collection: its schema, its documents by id and by sequence number, and
- * its MiniSearch text index. Rebuilt from SQLite at start; every write updates SQLite first.
+ * its text index (`text-index.ts`). Rebuilt from SQLite at start; every write updates SQLite first.
  */
 import type { CollectionInfo, Document } from '../backend.ts';
 import type { Column } from './columns.ts';
@@ -10,7 +10,7 @@ import { isTextType } from './schema.ts';
 import type { Entry } from './postings.ts';
 import { TextIndex } from './text-index.ts';
 
-/** The names of the fields MiniSearch indexes: indexed string and string[] fields. */
+/** The names of the fields the text index holds: indexed string and string[] fields. */
 export function textFields(schema: NormalizedSchema): string[] {
   return schema.fields.filter((f) => f.index && isTextType(f.type)).map((f) => f.name);
 }
