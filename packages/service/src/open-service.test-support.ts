@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { createEmbeddedBackend, type SearchBackend } from '@fountain/search';
-import { describeRouteTable, tempDir, type RouteCase as SharedRouteCase, type RouteChecks } from '@fountain/testing';
+import { apiKeyAuth, describeRouteTable, tempDir, type RouteCase as SharedRouteCase, type RouteChecks } from '@fountain/testing';
 import type { TObject } from 'typebox';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readServiceSettings } from './config.ts';
@@ -48,28 +48,14 @@ export async function openTestService<S extends TObject>(def: ServiceDefinition<
 export type RouteCase = SharedRouteCase<TestService>;
 
 /**
- * The shared route checker's settings for a blueprint service: no key, a wrong key or a key with a
- * suffix is the same 401 envelope, never echoing the key; X-API-KEY and Bearer both work; malformed
- * JSON, a body of the wrong shape and an unknown field are 400s naming the problem.
+ * The shared route checker's settings for a blueprint service: the kit's API-key rules (apiKeyAuth);
+ * malformed JSON, a body of the wrong shape and an unknown field are 400s naming the problem.
  */
 export function serviceChecks(s: TestService): RouteChecks<TestService> {
   return {
     app: s.app,
     ctx: s,
-    auth: {
-      rejected: [
-        { name: 'no key', headers: {} },
-        { name: 'a wrong key', headers: { 'x-api-key': 'not-the-key' } },
-        { name: 'a wrong Bearer', headers: { authorization: 'Bearer not-the-key' } },
-        { name: 'the key with a suffix', headers: { 'x-api-key': `${s.apiKey}x` } },
-      ],
-      rejectedMessage: 'Invalid or missing API Key',
-      accepted: [
-        { name: 'X-API-KEY', headers: { 'x-api-key': s.apiKey } },
-        { name: 'Bearer', headers: { authorization: `Bearer ${s.apiKey}` } },
-      ],
-      secrets: [s.apiKey],
-    },
+    auth: apiKeyAuth(s.apiKey),
     validation: { closedByDefault: true, unknownField: 'surprise', wrongShape: 'refused', extraShapes: [{ name: {} }] },
     unknownRoute: { path: '/nope' },
     publicRoutes: ['/health', '/ready', '/metrics', '/docs/json'],

@@ -45,3 +45,4 @@ export {
 } from './route-checks.ts';
 export { SEGMENT_ATTACKS, BAD_PARAM_VALUES, paramSegments, withSegment, matchesPattern, type SegmentAttack } from './path-attacks.ts';
 export { sendRaw, type RawAnswer } from './raw-http.ts';
+export { apiKeyAuth, UNAUTHORIZED_MESSAGE } from './api-key-auth.ts';

@@ -5,6 +5,7 @@
  */
 import { AppError, authorize, createApp } from '@fountain/kit';
 import { afterAll, describe, expect, it } from 'vitest';
+import { apiKeyAuth } from './api-key-auth.ts';
 import { checkAuth, checkBodies, checkRoute, checkSegmentAttacks, type RouteCase, type RouteChecks } from './route-checks.ts';
 import { describeRouteTable } from './route-table-suite.ts';
 
@@ -70,11 +71,7 @@ function checksFor(s: Notes): RouteChecks<Notes> {
     app: s.app,
     ctx: s,
     auth: {
-      rejected: [
-        { name: 'no key', headers: {} },
-        { name: 'a wrong key', headers: { 'x-api-key': 'wrong-key-0123456789' } },
-      ],
-      accepted: [{ name: 'writer', headers: { 'x-api-key': WRITER } }],
+      ...apiKeyAuth(WRITER),
       insufficient: () => [{ name: 'reader', headers: { 'x-api-key': READER }, check: (body) => expect(body.message).toContain("'reader'") }],
       secrets: [WRITER, READER],
     },

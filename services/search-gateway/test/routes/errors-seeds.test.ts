@@ -1,19 +1,10 @@
 /** Bad input to the seed endpoints (POST /documents/sync, POST /search): each a 4xx envelope naming the problem. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InjectOptions } from 'fastify';
-import { FIXTURE_DOCS, KEY, buildHarness, expectEnvelope, expectValidation, withKey, type Harness } from './harness.test-support.ts';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_DOCS, expectEnvelope, expectValidation, harnessPerFile } from './harness.test-support.ts';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await buildHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
-
-const auth = withKey(KEY.full);
+const file = harnessPerFile();
 const doc = (extra: Record<string, unknown> = {}) => ({ ...FIXTURE_DOCS[0], id: 'err_1', ...extra });
-const inject = (opts: InjectOptions) => h.app.inject({ ...opts, headers: { ...auth, ...(opts.headers as Record<string, string> | undefined) } });
+const inject = file.inject;
 const sync = (payload: unknown) => inject({ method: 'POST', url: '/documents/sync', payload: payload as Record<string, unknown> });
 const search = (payload: Record<string, unknown>) => inject({ method: 'POST', url: '/search', payload: { q: '*', query_by: 'comment', ...payload } });
 

@@ -1,20 +1,12 @@
 /** Bad input to the Typesense-compatible API (collections, documents, import, search, multi_search, aliases), body limits and paths. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InjectOptions } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
-import { FIXTURE_DOCS, KEY, buildHarness, expectEnvelope, expectValidation, withKey, type Harness } from './harness.test-support.ts';
+import { FIXTURE_DOCS, KEY, buildHarness, expectEnvelope, expectValidation, harnessPerFile, withKey } from './harness.test-support.ts';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await buildHarness();
-});
-afterAll(async () => {
-  await h.close();
-});
-
+const file = harnessPerFile();
 const auth = withKey(KEY.full);
 const doc = (extra: Record<string, unknown> = {}) => ({ ...FIXTURE_DOCS[0], id: 'err_1', ...extra });
-const inject = (opts: InjectOptions) => h.app.inject({ ...opts, headers: { ...auth, ...(opts.headers as Record<string, string> | undefined) } });
+const inject = file.inject;
 const search = (payload: Record<string, unknown>) => inject({ method: 'POST', url: '/search', payload: { q: '*', query_by: 'comment', ...payload } });
 const tsSearch = (params: Record<string, string>, collection = 'story_a') =>
   inject({ url: `/collections/${collection}/documents/search?${new URLSearchParams({ q: '*', query_by: 'comment', ...params })}` });
@@ -100,7 +92,7 @@ describe('documents', () => {
     }
     expectEnvelope(await inject({ method: 'DELETE', url: `/collections/nope/documents?filter_by=${encodeURIComponent('element_id:=1')}` }), 'NOT_FOUND');
     // Nothing was deleted by any of the above.
-    await expect(h.backend.getDocument('story_a', '1_1')).resolves.toMatchObject({ id: '1_1' });
+    await expect(file.h.backend.getDocument('story_a', '1_1')).resolves.toMatchObject({ id: '1_1' });
   });
 
   it('export refuses a bad filter the same way', async () => {

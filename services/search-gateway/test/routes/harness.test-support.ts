@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import type { ApiKey } from '@fountain/kit';
 import { createEmbeddedBackend, createTypesenseBackend, type SearchBackend } from '@fountain/search';
 import type { TypesenseServer } from '@fountain/testing';
@@ -103,6 +105,30 @@ export async function buildHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await backend.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A harness for the calling test file, built before its tests and closed after them, with a request
+ * helper that sends the full key (headers merged over it).
+ */
+export function harnessPerFile(opts: HarnessOptions = {}): { readonly h: Harness; inject(req: InjectOptions): Promise<LightMyRequestResponse> } {
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    h = await buildHarness(opts);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const built = (): Harness => {
+    if (h === undefined) throw new Error('harnessPerFile: used outside a test');
+    return h;
+  };
+  return {
+    get h() {
+      return built();
+    },
+    inject: (req) => built().app.inject({ ...req, headers: { ...withKey(KEY.full), ...(req.headers as Record<string, string> | undefined) } }),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { type RouteCase as SharedRouteCase, type RouteChecks, type SegmentAttack } from '@fountain/testing';
+import { apiKeyAuth, type RouteCase as SharedRouteCase, type RouteChecks, type SegmentAttack } from '@fountain/testing';
 import { seedCollectionSchema } from '../../src/domain/seed-schema.ts';
 import { DEFAULT_COLLECTION, FIXTURE_DOCS, KEY, KEY_FORMS, fresh, withKey, type Harness } from './harness.test-support.ts';
 
@@ -204,9 +204,9 @@ export const LEGAL_NAME_ATTACKS: SegmentAttack[] = [
 ];
 
 /**
- * The shared route checker's settings for the gateway: no key, a wrong key or Basic auth is the same
- * 401; every key form of the full key works; a key without the route's action (search-only) or its
- * collection (sequence_*) is a 403 naming the action and the key id, never the key; JSON of the wrong
+ * The shared route checker's settings for the gateway: the kit's API-key rules (apiKeyAuth); every
+ * key form of the full key works, X-TYPESENSE-API-KEY included; a key without the route's action
+ * (search-only) or its collection (sequence_*) is a 403 naming the action and the key id, never the key; JSON of the wrong
  * shape may succeed, as on Typesense, but never 500s; unknown fields of a closed body are refused.
  */
 export function gatewayChecks(h: Harness): RouteChecks<Harness, RouteCase> {
@@ -214,13 +214,8 @@ export function gatewayChecks(h: Harness): RouteChecks<Harness, RouteCase> {
     app: h.app,
     ctx: h,
     auth: {
-      rejected: [
-        { name: 'no key', headers: {} },
-        { name: 'a wrong key', headers: withKey('not-a-key') },
-        { name: 'a wrong Bearer', headers: { authorization: 'Bearer not-a-key' } },
-        { name: 'Basic auth', headers: { authorization: 'Basic Zm9vOmJhcg==' } },
-      ],
-      rejectedMessage: 'Invalid or missing API Key',
+      ...apiKeyAuth(KEY.full),
+      // Every key form, the Typesense header too.
       accepted: KEY_FORMS.map((form) => ({ name: form.name, headers: form.headers(KEY.full) })),
       insufficient: (route) => {
         const refusers: Array<{ id: string; key: string }> = [];

@@ -4,7 +4,7 @@
  * closed bodies, and ids that are positive int32s of a lower-case type.
  */
 import { expect } from 'vitest';
-import type { RouteCase, RouteChecks } from '@fountain/testing';
+import { apiKeyAuth, type RouteCase, type RouteChecks } from '@fountain/testing';
 import { API_KEY, type Harness } from '../harness.test-support.ts';
 
 const create = async (h: Harness, n: number): Promise<void> => {
@@ -58,28 +58,14 @@ export const ROUTES: Array<RouteCase<Harness>> = [
 ];
 
 /**
- * The shared route checker's settings: no key, a wrong key or the key with a suffix is the same 401,
- * never echoing the key; X-API-KEY and Bearer work; JSON of the wrong shape and unknown fields are
+ * The shared route checker's settings: the kit's API-key rules (apiKeyAuth); JSON of the wrong shape and unknown fields are
  * 400s; an element type is lower-case and an id a positive int32.
  */
 export function sequenceChecks(h: Harness): RouteChecks<Harness> {
   return {
     app: h.app,
     ctx: h,
-    auth: {
-      rejected: [
-        { name: 'no key', headers: {} },
-        { name: 'a wrong key', headers: { 'x-api-key': 'not-the-key' } },
-        { name: 'a wrong Bearer', headers: { authorization: 'Bearer not-the-key' } },
-        { name: 'the key with a suffix', headers: { 'x-api-key': `${API_KEY}x` } },
-      ],
-      rejectedMessage: 'Invalid or missing API Key',
-      accepted: [
-        { name: 'X-API-KEY', headers: { 'x-api-key': API_KEY } },
-        { name: 'Bearer', headers: { authorization: `Bearer ${API_KEY}` } },
-      ],
-      secrets: [API_KEY],
-    },
+    auth: apiKeyAuth(API_KEY),
     validation: {
       closedByDefault: true,
       unknownField: 'surprise',
