@@ -59,6 +59,7 @@ export async function edgeChecks(
     },
     reached: () => upstream.seen.length,
     unknownRoute: { path: '/v1/nope' },
-    publicRoutes: ['/health'],
+    publicRoutes: ['/health', '/ready', '/metrics', '/docs/json'],
+    undocumentedOk: (pattern) => ['/health', '/ready', '/metrics'].includes(pattern),
   };
 }
