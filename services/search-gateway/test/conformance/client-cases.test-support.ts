@@ -9,7 +9,7 @@
  */
 import { expect } from 'vitest';
 import { BOOKS, FILTERS, IMPORTS, SORTS, TEXT_QUERIES, booksJsonl, booksSchema, full, type Book } from './fixtures.test-support.ts';
-import { observeImportLine, observeSearch, parseJsonl } from './observe.test-support.ts';
+import { observeField, observeImportLine, observeSearch, parseJsonl, type FieldLike } from './observe.test-support.ts';
 
 /** One step: an operation of the neutral language and its arguments. */
 export type Step =
@@ -54,23 +54,12 @@ export const booksOf = (ns: string): string => `books_${ns}`;
 
 const strip = (ns: string, name: unknown): string => String(name).replace(new RegExp(`_${ns}$`), '');
 
-interface FieldLike {
-  name: string;
-  type?: string;
-  facet?: boolean;
-  optional?: boolean;
-  index?: boolean;
-  drop?: boolean;
-}
-
 function schemaObs(ns: string, v: unknown): unknown {
   const c = v as { name?: string; num_documents?: number; fields?: FieldLike[] };
   return {
     name: c.name === undefined ? undefined : strip(ns, c.name),
     num_documents: c.num_documents,
-    fields: (c.fields ?? []).map((f) =>
-      f.drop ? { name: f.name, drop: true } : { name: f.name, type: f.type, facet: f.facet === true, optional: f.optional === true, index: f.index !== false },
-    ),
+    fields: (c.fields ?? []).map((f) => observeField(f, { sort: false })),
   };
 }
 

@@ -14,7 +14,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
 import type { Document } from '@fountain/search';
 import { BOOKS, FILTERS, IMPORTS, SORTS, TEXT_QUERIES, booksJsonl, booksSchema, full, type Book } from './fixtures.test-support.ts';
-import { byId, observeImportLine, observeSearch, parseJsonl, statusOf } from './observe.test-support.ts';
+import { byId, observeField, observeImportLine, observeSearch, parseJsonl, statusOf, type FieldLike } from './observe.test-support.ts';
 import type { Target } from './targets.test-support.ts';
 
 /** The shared books collection of a target. */
@@ -46,28 +46,12 @@ function local(t: Target, name: string): string {
 // ---------------------------------------------------------------------------------------------------
 // Collections
 
-interface FieldLike {
-  name: string;
-  type?: string;
-  facet?: boolean;
-  optional?: boolean;
-  index?: boolean;
-  sort?: boolean;
-  drop?: boolean;
-}
-
-function fieldObs(f: FieldLike): Record<string, unknown> {
-  return f.drop
-    ? { name: f.name, drop: true }
-    : { name: f.name, type: f.type, facet: f.facet === true, optional: f.optional === true, index: f.index !== false, sort: f.sort };
-}
-
 function schemaObs(t: Target, c: { name: string; num_documents?: number; fields?: FieldLike[]; default_sorting_field?: string }) {
   return {
     name: local(t, c.name),
     num_documents: c.num_documents,
     default_sorting_field: c.default_sorting_field ?? '',
-    fields: (c.fields ?? []).map(fieldObs),
+    fields: (c.fields ?? []).map((f) => observeField(f)),
   };
 }
 
@@ -89,7 +73,7 @@ conformance({
       created: schemaObs(t, created),
       retrieved: schemaObs(t, retrieved),
       listed: listed.filter((c) => c.name === name).map((c) => schemaObs(t, c)),
-      patched: (patched.fields as FieldLike[]).map(fieldObs),
+      patched: (patched.fields as FieldLike[]).map((f) => observeField(f)),
       afterPatch: schemaObs(t, afterPatch),
       deleted: schemaObs(t, deleted),
       gone,

@@ -80,3 +80,25 @@ export async function statusOf(p: Promise<unknown>): Promise<number | 'ok'> {
     return status;
   }
 }
+
+/** A field of a collection's schema as any target answers it. */
+export interface FieldLike {
+  name: string;
+  type?: string;
+  facet?: boolean;
+  optional?: boolean;
+  index?: boolean;
+  sort?: boolean;
+  drop?: boolean;
+}
+
+/**
+ * What must agree about a field across targets; `sort` only where every target reports it (the
+ * client drivers' answers leave it out).
+ */
+export function observeField(f: FieldLike, opts: { sort: boolean } = { sort: true }): Record<string, unknown> {
+  if (f.drop) return { name: f.name, drop: true };
+  const obs: Record<string, unknown> = { name: f.name, type: f.type, facet: f.facet === true, optional: f.optional === true, index: f.index !== false };
+  if (opts.sort) obs.sort = f.sort;
+  return obs;
+}
